@@ -1,0 +1,39 @@
+# Two commands for a fresh machine with Python 3.11+:
+#   make run    install, migrate, load the demo shop, serve it at http://127.0.0.1:8000
+#   make test   install, start local services where possible, run the whole test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements/dev.txt | cksum | cut -d' ' -f1)
+
+.PHONY: install run test lint lock bench-seed bench clean
+
+$(STAMP): requirements/dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.txt
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py ensure_owner
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: install
+	scripts/test
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+# Re-pin dependencies after editing requirements/*.in.
+lock:
+	$(BIN)/pip-compile --quiet --strip-extras --generate-hashes -o requirements/prod.txt requirements/prod.in
+	$(BIN)/pip-compile --quiet --strip-extras --generate-hashes -o requirements/dev.txt requirements/dev.in
+
+clean:
+	rm -rf var staticfiles .pytest_cache .coverage htmlcov

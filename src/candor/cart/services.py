@@ -1,0 +1,165 @@
+"""Cart actions. Quantities are checked against stock here; stock is only taken at checkout."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+
+from candor.catalog.models import Variant
+
+from .models import Cart, CartLine
+
+SESSION_KEY = "cart_id"
+MAX_QUANTITY = 20
+
+
+class CartError(Exception):
+    """A cart change that was refused; the message is shown to the shopper as is."""
+
+
+@dataclass(frozen=True)
+class CartItem:
+    line_id: int
+    variant: Variant
+    quantity: int
+
+    @property
+    def line_total(self) -> Decimal:
+        return self.variant.price * self.quantity
+
+
+@dataclass(frozen=True)
+class CartContents:
+    cart: Cart | None
+    items: tuple[CartItem, ...]
+
+    @property
+    def subtotal(self) -> Decimal:
+        return sum((item.line_total for item in self.items), Decimal("0"))
+
+    @property
+    def count(self) -> int:
+        return sum(item.quantity for item in self.items)
+
+    @property
+    def quantities(self) -> dict[int, int]:
+        return {item.variant.pk: item.quantity for item in self.items}
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+
+def find_cart(request) -> Cart | None:
+    """The request's cart, without creating one (so browsing sets no cookie)."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return Cart.objects.filter(user=user).first()
+    cart_id = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
+    if cart_id is None:
+        return None
+    return Cart.objects.filter(pk=cart_id, user__isnull=True).first()
+
+
+def get_or_create_cart(request) -> Cart:
+    cart = find_cart(request)
+    if cart is not None:
+        return cart
+    if request.user.is_authenticated:
+        cart, _ = Cart.objects.get_or_create(user=request.user)
+    else:
+        cart = Cart.objects.create()
+        request.session[SESSION_KEY] = cart.pk
+    return cart
+
+
+def contents(cart: Cart | None) -> CartContents:
+    if cart is None:
+        return CartContents(cart=None, items=())
+    lines = cart.lines.select_related("variant__product__brand").order_by("id")
+    return CartContents(
+        cart=cart,
+        items=tuple(CartItem(line.pk, line.variant, line.quantity) for line in lines),
+    )
+
+
+def _check_quantity(variant: Variant, quantity: int) -> None:
+    if quantity < 1:
+        raise CartError("Quantity must be at least 1.")
+    if quantity > MAX_QUANTITY:
+        raise CartError(f"You can order at most {MAX_QUANTITY} of one item.")
+    if not variant.is_active or not variant.product.is_active:
+        raise CartError("This item is no longer sold.")
+    if variant.stock < quantity:
+        if variant.stock == 0:
+            raise CartError(f"{variant} is out of stock.")
+        raise CartError(f"Only {variant.stock} of {variant} left in stock.")
+
+
+@transaction.atomic
+def add_item(*, cart: Cart, variant_id: int, quantity: int) -> CartLine:
+    try:
+        variant = Variant.objects.select_related("product").get(pk=variant_id)
+    except Variant.DoesNotExist:
+        raise CartError("That item does not exist.") from None
+    line = CartLine.objects.select_for_update().filter(cart=cart, variant=variant).first()
+    total = quantity + (line.quantity if line else 0)
+    if quantity < 1:
+        raise CartError("Quantity must be at least 1.")
+    _check_quantity(variant, total)
+    if line is None:
+        line = CartLine.objects.create(cart=cart, variant=variant, quantity=total)
+    else:
+        line.quantity = total
+        line.save(update_fields=["quantity"])
+    cart.save(update_fields=["updated_at"])
+    return line
+
+
+def _line(cart: Cart, line_id: int) -> CartLine:
+    line = CartLine.objects.select_related("variant__product").filter(cart=cart, pk=line_id).first()
+    if line is None:
+        raise CartError("That item is not in your cart.")
+    return line
+
+
+@transaction.atomic
+def set_quantity(*, cart: Cart, line_id: int, quantity: int) -> CartLine:
+    line = _line(cart, line_id)
+    _check_quantity(line.variant, quantity)
+    line.quantity = quantity
+    line.save(update_fields=["quantity"])
+    return line
+
+
+@transaction.atomic
+def remove_line(*, cart: Cart, line_id: int) -> None:
+    _line(cart, line_id).delete()
+
+
+@transaction.atomic
+def merge_session_cart(*, session, user) -> Cart | None:
+    """On sign-in: fold the anonymous cart into the customer's cart, then forget it.
+
+    Quantities add up, capped by stock and the per-line maximum, so a merge never fails.
+    """
+    cart_id = session.pop(SESSION_KEY, None)
+    anonymous = Cart.objects.filter(pk=cart_id, user__isnull=True).first() if cart_id else None
+    if anonymous is None:
+        return Cart.objects.filter(user=user).first()
+    own, _ = Cart.objects.get_or_create(user=user)
+    existing = {line.variant_id: line for line in own.lines.select_related("variant")}
+    for line in anonymous.lines.select_related("variant"):
+        target = existing.get(line.variant_id)
+        wanted = line.quantity + (target.quantity if target else 0)
+        capped = min(wanted, MAX_QUANTITY, max(line.variant.stock, 1))
+        if target is None:
+            CartLine.objects.create(cart=own, variant=line.variant, quantity=capped)
+        else:
+            target.quantity = capped
+            target.save(update_fields=["quantity"])
+    anonymous.delete()
+    return own
+
+
+def clear(cart: Cart) -> None:
+    cart.lines.all().delete()

@@ -1,0 +1,79 @@
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from . import services
+from .forms import AddToCartForm, QuantityForm
+
+
+def _cart_page(request, *, error: str = "", status: int = 200):
+    cart = services.find_cart(request)
+    return render(
+        request,
+        "cart/cart.html",
+        {
+            "contents": services.contents(cart),
+            "error": error,
+            "max_quantity": services.MAX_QUANTITY,
+        },
+        status=status,
+    )
+
+
+def _form_error(form) -> str:
+    return " ".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+def view_cart(request):
+    return _cart_page(request)
+
+
+@require_POST
+def add(request):
+    form = AddToCartForm(request.POST)
+    if not form.is_valid():
+        return _cart_page(request, error=_form_error(form), status=400)
+    cart = services.get_or_create_cart(request)
+    try:
+        line = services.add_item(
+            cart=cart,
+            variant_id=form.cleaned_data["variant"],
+            quantity=form.cleaned_data["quantity"],
+        )
+    except services.CartError as refused:
+        return _cart_page(request, error=str(refused), status=400)
+    messages.success(request, f"Added {line.variant} to your cart.")
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        return redirect(back)
+    return redirect("cart:view")
+
+
+@require_POST
+def update(request, line_id):
+    form = QuantityForm(request.POST)
+    cart = services.find_cart(request)
+    if not form.is_valid():
+        return _cart_page(request, error=_form_error(form), status=400)
+    if cart is None:
+        return _cart_page(request, error="Your cart is empty.", status=400)
+    try:
+        services.set_quantity(cart=cart, line_id=line_id, quantity=form.cleaned_data["quantity"])
+    except services.CartError as refused:
+        return _cart_page(request, error=str(refused), status=400)
+    messages.success(request, "Cart updated.")
+    return redirect("cart:view")
+
+
+@require_POST
+def remove(request, line_id):
+    cart = services.find_cart(request)
+    if cart is None:
+        return _cart_page(request, error="Your cart is empty.", status=400)
+    try:
+        services.remove_line(cart=cart, line_id=line_id)
+    except services.CartError as refused:
+        return _cart_page(request, error=str(refused), status=400)
+    messages.success(request, "Item removed.")
+    return redirect("cart:view")

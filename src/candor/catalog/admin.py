@@ -1,0 +1,100 @@
+from decimal import Decimal
+
+from django import forms
+from django.contrib import admin
+
+from candor.core.admin_actions import action_with_form
+
+from . import services
+from .models import Brand, Category, Product, Variant
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "position"]
+    list_editable = ["position"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Brand)
+class BrandAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    search_fields = ["name"]
+
+
+class VariantInline(admin.TabularInline):
+    model = Variant
+    extra = 0
+    fields = ["sku", "storage", "colour", "price", "stock", "is_active"]
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["name", "brand", "category", "price_from", "is_featured", "is_active"]
+    list_filter = ["category", "brand", "is_featured", "is_active"]
+    list_editable = ["is_featured", "is_active"]
+    list_select_related = ["brand", "category"]
+    search_fields = ["name", "variants__sku"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["price_from", "created_at"]
+    autocomplete_fields = ["brand"]
+    inlines = [VariantInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.refresh_price_from([form.instance.pk])
+
+
+class PercentForm(forms.Form):
+    percent = forms.DecimalField(
+        min_value=Decimal("-90"),
+        max_value=Decimal("500"),
+        decimal_places=2,
+        help_text="e.g. 10 raises prices by 10%, -15 cuts them by 15%.",
+    )
+
+
+class StockForm(forms.Form):
+    quantity = forms.IntegerField(min_value=0, max_value=1_000_000)
+
+
+def _adjust_prices(request, queryset, data):
+    changed = services.adjust_prices(
+        variant_ids=queryset.values_list("pk", flat=True),
+        percent=data["percent"],
+        acting_user=request.user,
+    )
+    return f"Changed the price of {changed} variants by {data['percent']}%."
+
+
+def _set_stock(request, queryset, data):
+    changed = services.set_stock(
+        variant_ids=queryset.values_list("pk", flat=True),
+        quantity=data["quantity"],
+        acting_user=request.user,
+    )
+    return f"Set stock to {data['quantity']} for {changed} variants."
+
+
+@admin.register(Variant)
+class VariantAdmin(admin.ModelAdmin):
+    """The bulk view: edit prices and stock in the list, or change many at once with actions."""
+
+    list_display = ["sku", "product", "storage", "colour", "price", "stock", "is_active"]
+    list_editable = ["price", "stock", "is_active"]
+    list_filter = ["product__category", "product__brand", "is_active"]
+    list_select_related = ["product"]
+    search_fields = ["sku", "product__name"]
+    autocomplete_fields = ["product"]
+    list_per_page = 100
+    actions = [
+        action_with_form(
+            form_class=PercentForm, title="Change prices by a percentage", apply=_adjust_prices
+        ),
+        action_with_form(form_class=StockForm, title="Set stock", apply=_set_stock),
+    ]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.refresh_price_from([obj.product_id])

@@ -1,0 +1,102 @@
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.urls import reverse
+
+
+class Category(models.Model):
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:category", args=[self.slug])
+
+
+class Brand(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=120, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(models.Model):
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
+    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="products")
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=220, unique=True)
+    description = models.TextField(blank=True)
+    specs = models.JSONField(default=dict, blank=True, help_text="Name → value, shown as a table")
+    image = models.ImageField(upload_to="products/", blank=True)
+    is_featured = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Kept by catalog.services from the variants, so listings sort and filter without joins.
+    price_from = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
+    # Words the search matches: name, brand, category, description (kept in save()).
+    search_text = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        indexes = [
+            models.Index(fields=["category", "is_active", "price_from"]),
+            models.Index(fields=["is_active", "-created_at"]),
+            models.Index(fields=["is_featured", "is_active"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        # A derived column of this row, not a workflow: recomputed whenever the row is written.
+        self.search_text = " ".join(
+            [self.name, self.brand.name, self.category.name, self.description]
+        )
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:product", args=[self.slug])
+
+
+class Variant(models.Model):
+    """What is actually sold and stocked: one storage/colour combination with its own SKU."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    sku = models.CharField("SKU", max_length=64, unique=True)
+    storage = models.CharField(max_length=40, blank=True, help_text="e.g. 128 GB")
+    colour = models.CharField(max_length=40, blank=True)
+    price = models.DecimalField(
+        max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    stock = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["price", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(price__gt=0), name="variant_price_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product.name} {self.label}".strip()
+
+    @property
+    def label(self) -> str:
+        return " · ".join(part for part in (self.storage, self.colour) if part)
+
+    @property
+    def in_stock(self) -> bool:
+        return self.stock > 0

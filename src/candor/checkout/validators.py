@@ -1,0 +1,29 @@
+"""Postcode formats for the countries the shop ships to most; a loose rule for the rest."""
+
+import re
+
+from django.core.exceptions import ValidationError
+
+POSTCODE_PATTERNS = {
+    "PK": r"\d{5}",
+    "IN": r"\d{6}",
+    "AE": r"",  # the UAE has no postcodes
+    "US": r"\d{5}(-\d{4})?",
+    "GB": r"[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}",
+    "DE": r"\d{5}",
+    "CA": r"[A-Z]\d[A-Z] ?\d[A-Z]\d",
+}
+FALLBACK = r"[A-Z0-9][A-Z0-9 \-]{1,9}"
+
+
+def validate_postcode(postcode: str, country: str) -> str:
+    """The postcode, normalised; raises ValidationError naming the expected format."""
+    value = " ".join(postcode.upper().split())
+    if not value:
+        return ""
+    pattern = POSTCODE_PATTERNS.get(country, FALLBACK)
+    if pattern == "":
+        raise ValidationError("Addresses in this country have no postcode; leave it empty.")
+    if not re.fullmatch(pattern, value):
+        raise ValidationError("This postcode is not in the format used in that country.")
+    return value

@@ -1,0 +1,160 @@
+import uuid
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from candor.cart.services import contents, find_cart
+from candor.orders.links import lookup_token, order_from_token
+from candor.orders.models import Order, OrderStatus, PaymentMethod
+from candor.orders.services import OrderError, OutOfStock
+from candor.orders.shipping import methods_for
+from candor.payments.adapters import ADAPTERS, PaymentUnavailable, available_methods
+from candor.payments.services import start_payment
+
+from .forms import DetailsForm, ReviewForm
+from .services import checkout_cart
+
+DETAILS_KEY = "checkout_details"
+TOKEN_KEY = "checkout_token"
+
+
+def details(request):
+    cart_contents = contents(find_cart(request))
+    if not cart_contents:
+        messages.info(request, "Your cart is empty.")
+        return redirect("cart:view")
+    if request.method == "POST":
+        form = DetailsForm(request.POST)
+        if form.is_valid():
+            request.session[DETAILS_KEY] = form.session_data()
+            return redirect("checkout:review")
+        status = 400
+    else:
+        initial = dict(request.session.get(DETAILS_KEY) or {})
+        if request.user.is_authenticated and not initial:
+            initial = {"email": request.user.email, "shipping_name": request.user.get_full_name()}
+        form = DetailsForm(initial=initial or None)
+        status = 200
+    return render(
+        request, "checkout/details.html", {"form": form, "contents": cart_contents}, status=status
+    )
+
+
+def _review_form(request, details_data, data=None):
+    payment_choices = [(a.code, PaymentMethod(a.code).label) for a in available_methods()]
+    return ReviewForm(
+        data,
+        initial={"token": request.session.setdefault(TOKEN_KEY, str(uuid.uuid4()))},
+        shipping_methods=methods_for(details_data["shipping_country"]),
+        payment_choices=payment_choices,
+    )
+
+
+def review(request):
+    details_data = request.session.get(DETAILS_KEY)
+    if not details_data:
+        return redirect("checkout:details")
+    cart = find_cart(request)
+    cart_contents = contents(cart)
+    form = _review_form(request, details_data, request.POST if request.method == "POST" else None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            order, _ = checkout_cart(
+                cart=cart,
+                checkout_token=form.cleaned_data["token"],
+                details=details_data,
+                shipping_method_id=form.cleaned_data["shipping_method"].pk,
+                payment_method=form.cleaned_data["payment_method"],
+                note=form.cleaned_data["note"],
+                user=request.user,
+            )
+        except (OutOfStock, OrderError) as refused:
+            error = str(refused)
+        else:
+            request.session.pop(TOKEN_KEY, None)
+            return _after_placing(request, order)
+    if request.method == "GET" and not cart_contents:
+        return redirect("cart:view")
+    return render(
+        request,
+        "checkout/review.html",
+        {
+            "form": form,
+            "contents": cart_contents,
+            "details": details_data,
+            "error": error,
+            "shipping_methods": form.fields["shipping_method"].queryset,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _thanks_url(request, order: Order, **query) -> str:
+    url = request.build_absolute_uri(reverse("checkout:thanks", args=[lookup_token(order.number)]))
+    return url + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
+
+
+def _after_placing(request, order: Order):
+    if order.payment_method == PaymentMethod.CARD and order.status == OrderStatus.PENDING_PAYMENT:
+        return _pay_by_card(request, order)
+    return redirect(_thanks_url(request, order))
+
+
+def _pay_by_card(request, order: Order):
+    try:
+        started = start_payment(
+            order=order,
+            success_url=_thanks_url(request, order, card="done"),
+            cancel_url=_thanks_url(request, order, card="cancelled"),
+        )
+    except PaymentUnavailable as failure:
+        messages.error(
+            request,
+            f"The card payment page could not be opened: {failure} "
+            "Your order is saved; you can try again below.",
+        )
+        return redirect(_thanks_url(request, order))
+    return redirect(started.redirect_url)
+
+
+def _order_for(token: str) -> Order:
+    number = order_from_token(token)
+    order = Order.objects.filter(number=number).first() if number else None
+    if order is None:
+        raise Http404("This link is not valid or has expired.")
+    return order
+
+
+def thanks(request, token):
+    order = _order_for(token)
+    adapter = ADAPTERS[order.payment_method]
+    instructions = ""
+    if order.payment_method != PaymentMethod.CARD:
+        instructions = adapter.start(order, success_url="", cancel_url="").instructions
+    return render(
+        request,
+        "checkout/thanks.html",
+        {
+            "order": order,
+            "lines": list(order.lines.all()),
+            "instructions": instructions,
+            "token": token,
+            "card_state": request.GET.get("card", ""),
+            "can_pay_by_card": order.payment_method == PaymentMethod.CARD
+            and order.status == OrderStatus.PENDING_PAYMENT
+            and not order.is_paid,
+        },
+    )
+
+
+@require_POST
+def retry_card(request, token):
+    order = _order_for(token)
+    if order.payment_method != PaymentMethod.CARD or order.status != OrderStatus.PENDING_PAYMENT:
+        messages.error(request, "This order does not need a card payment.")
+        return redirect(_thanks_url(request, order))
+    return _pay_by_card(request, order)

@@ -1,0 +1,296 @@
+"""Order actions: placing an order, and every move through its lifecycle.
+
+Each action is one transaction that writes the status history row with the change, and
+queues its mail only once the transaction has committed.
+"""
+
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from candor.catalog.models import Variant
+from candor.catalog.services import OutOfStock, release_stock, reserve_stock
+from candor.core.ids import readable_code
+from candor.core.models import ShopSettings
+from candor.core.money import quantize
+
+from .models import (
+    Order,
+    OrderLine,
+    OrderSource,
+    OrderStatus,
+    OrderStatusChange,
+    PaymentMethod,
+    ShippingMethod,
+)
+from .notices import send_order_notice
+from .shipping import methods_for
+
+__all__ = ["OutOfStock", "OrderError", "CustomerDetails", "place_order", "change_status"]
+
+
+class OrderError(Exception):
+    """An order action that was refused; the message says why and nothing was changed."""
+
+
+@dataclass(frozen=True)
+class CustomerDetails:
+    """What an order needs to reach its buyer, and nothing more."""
+
+    email: str
+    phone: str
+    shipping_name: str
+    shipping_line1: str
+    shipping_city: str
+    shipping_country: str
+    shipping_line2: str = ""
+    shipping_postcode: str = ""
+    billing_same_as_shipping: bool = True
+    billing_name: str = ""
+    billing_line1: str = ""
+    billing_line2: str = ""
+    billing_city: str = ""
+    billing_postcode: str = ""
+    billing_country: str = ""
+
+
+TRANSITIONS: dict[str, set[str]] = {
+    OrderStatus.PENDING_PAYMENT: {OrderStatus.PAID, OrderStatus.CANCELLED},
+    OrderStatus.CONFIRMED: {OrderStatus.PACKED, OrderStatus.CANCELLED},
+    OrderStatus.PAID: {OrderStatus.PACKED, OrderStatus.REFUNDED},
+    OrderStatus.PACKED: {OrderStatus.SHIPPED, OrderStatus.CANCELLED, OrderStatus.REFUNDED},
+    OrderStatus.SHIPPED: {OrderStatus.DELIVERED},
+    OrderStatus.DELIVERED: {OrderStatus.REFUNDED},
+    OrderStatus.CANCELLED: set(),
+    OrderStatus.REFUNDED: set(),
+}
+# Stock goes back on the shelf only if the goods never left the building.
+RESTOCK_FROM = {
+    OrderStatus.PENDING_PAYMENT,
+    OrderStatus.CONFIRMED,
+    OrderStatus.PAID,
+    OrderStatus.PACKED,
+}
+NOTICE_FOR = {
+    OrderStatus.SHIPPED: "shipped",
+    OrderStatus.DELIVERED: "delivered",
+    OrderStatus.CANCELLED: "cancelled",
+    OrderStatus.REFUNDED: "refunded",
+}
+
+
+def allowed_transitions(order: Order) -> list[str]:
+    allowed = set(TRANSITIONS[order.status])
+    # A paid order is refunded, not cancelled; an unpaid one cannot be refunded.
+    if order.is_paid:
+        allowed.discard(OrderStatus.CANCELLED)
+    else:
+        allowed.discard(OrderStatus.REFUNDED)
+    if order.status == OrderStatus.PENDING_PAYMENT and order.is_paid:
+        allowed.discard(OrderStatus.PAID)
+    return [status for status in OrderStatus.values if status in allowed]
+
+
+def _new_number() -> str:
+    return f"CN-{readable_code(4)}-{readable_code(4)}"
+
+
+def place_order(
+    *,
+    checkout_token: uuid.UUID,
+    quantities: dict[int, int],
+    customer: CustomerDetails,
+    shipping_method_id: int,
+    payment_method: str,
+    note: str = "",
+    user=None,
+    source: str = OrderSource.WEB,
+    acting_user=None,
+) -> tuple[Order, bool]:
+    """Create the order and take its stock, all or nothing. Returns (order, created).
+
+    Idempotent: the same checkout token always yields the same single order, whether the
+    second attempt arrives after the first committed or while it is still in flight.
+    Raises OutOfStock or OrderError and leaves nothing behind when refused.
+    """
+    existing = Order.objects.filter(checkout_token=checkout_token).first()
+    if existing is not None:
+        return existing, False
+    if not quantities:
+        raise OrderError("Your cart is empty.")
+    if payment_method not in PaymentMethod.values:
+        raise OrderError("Choose a payment method.")
+    try:
+        with transaction.atomic():
+            order = _create_order(
+                checkout_token=checkout_token,
+                quantities=quantities,
+                customer=customer,
+                shipping_method_id=shipping_method_id,
+                payment_method=payment_method,
+                note=note,
+                user=user,
+                source=source,
+                acting_user=acting_user,
+            )
+            transaction.on_commit(lambda: send_order_notice(order, "placed"))
+    except IntegrityError:
+        # A concurrent submit with the same token won the race: return its order.
+        existing = Order.objects.filter(checkout_token=checkout_token).first()
+        if existing is None:
+            raise
+        return existing, False
+    return order, True
+
+
+def _create_order(
+    *,
+    checkout_token,
+    quantities,
+    customer,
+    shipping_method_id,
+    payment_method,
+    note,
+    user,
+    source,
+    acting_user,
+) -> Order:
+    variants = {
+        v.pk: v for v in Variant.objects.select_related("product").filter(pk__in=list(quantities))
+    }
+    if len(variants) != len(quantities) or any(q < 1 for q in quantities.values()):
+        raise OrderError("Your cart holds an item that no longer exists. Please review it.")
+    subtotal = quantize(sum((variants[v].price * q for v, q in quantities.items()), Decimal(0)))
+    method = ShippingMethod.objects.filter(pk=shipping_method_id, is_active=True).first()
+    if method is None or method not in methods_for(customer.shipping_country):
+        raise OrderError("That shipping method does not deliver to the chosen country.")
+    shipping_cost = method.cost_for(subtotal)
+    status = (
+        OrderStatus.CONFIRMED
+        if payment_method == PaymentMethod.CASH_ON_DELIVERY
+        else OrderStatus.PENDING_PAYMENT
+    )
+    order = _insert_with_unique_number(
+        checkout_token=checkout_token,
+        user=user if user is not None and user.is_authenticated else None,
+        source=source,
+        taken_by=acting_user if source == OrderSource.PHONE else None,
+        status=status,
+        payment_method=payment_method,
+        note=note.strip(),
+        shipping_method_name=method.name,
+        currency=ShopSettings.load().currency,
+        subtotal=subtotal,
+        shipping_cost=shipping_cost,
+        total=subtotal + shipping_cost,
+        **customer.__dict__,
+    )
+    reserve_stock(quantities)
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            variant=variant,
+            sku=variant.sku,
+            product_name=variant.product.name,
+            variant_label=variant.label,
+            unit_price=variant.price,
+            quantity=quantities[variant.pk],
+            line_total=variant.price * quantities[variant.pk],
+        )
+        for variant in sorted(variants.values(), key=lambda v: v.pk)
+    )
+    OrderStatusChange.objects.create(
+        order=order,
+        from_status="",
+        to_status=status,
+        changed_by=acting_user,
+        note="Phone order" if source == OrderSource.PHONE else "Placed online",
+    )
+    return order
+
+
+def _insert_with_unique_number(**fields) -> Order:
+    for _ in range(5):
+        try:
+            with transaction.atomic():  # a savepoint, so a number clash doesn't spoil the order
+                return Order.objects.create(number=_new_number(), **fields)
+        except IntegrityError:
+            if Order.objects.filter(checkout_token=fields["checkout_token"]).exists():
+                raise
+    raise OrderError("Could not allocate an order number; please try again.")
+
+
+def change_status(
+    *,
+    order: Order,
+    to_status: str,
+    acting_user,
+    note: str = "",
+    carrier: str = "",
+    tracking_number: str = "",
+) -> Order:
+    """Move an order one step along its lifecycle, or refuse with OrderError."""
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if to_status not in allowed_transitions(locked):
+            raise OrderError(
+                f"Order {locked.number} cannot go from "
+                f"“{locked.get_status_display()}” to “{OrderStatus(to_status).label}”."
+            )
+        if to_status == OrderStatus.SHIPPED and not (carrier.strip() and tracking_number.strip()):
+            raise OrderError("A shipped order needs a carrier and a tracking number.")
+        if to_status == OrderStatus.PAID:
+            locked.paid_at = timezone.now()
+        if to_status in (OrderStatus.CANCELLED, OrderStatus.REFUNDED) and (
+            locked.status in RESTOCK_FROM
+        ):
+            release_stock(
+                {line.variant_id: line.quantity for line in locked.lines.all() if line.variant_id}
+            )
+        if to_status == OrderStatus.SHIPPED:
+            locked.carrier, locked.tracking_number = carrier.strip(), tracking_number.strip()
+        from_status, locked.status = locked.status, to_status
+        locked.save()
+        OrderStatusChange.objects.create(
+            order=locked,
+            from_status=from_status,
+            to_status=to_status,
+            changed_by=acting_user,
+            note=note[:300],
+        )
+        event = "paid" if to_status == OrderStatus.PAID else NOTICE_FOR.get(to_status)
+        if event:
+            transaction.on_commit(lambda: send_order_notice(locked, event))
+    return locked
+
+
+def record_payment(*, order: Order, acting_user, note: str = "") -> Order:
+    """Money arrived (gateway webhook, bank transfer seen, cash collected). Idempotent."""
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if locked.is_paid:
+            return locked
+        if locked.status == OrderStatus.PENDING_PAYMENT:
+            return change_status(
+                order=locked,
+                to_status=OrderStatus.PAID,
+                acting_user=acting_user,
+                note=note or "Payment received",
+            )
+        if locked.status in (OrderStatus.CANCELLED, OrderStatus.REFUNDED):
+            raise OrderError(f"Order {locked.number} is {locked.get_status_display().lower()}.")
+        # Cash on delivery: the order is already under way; only the payment is recorded.
+        locked.paid_at = timezone.now()
+        locked.save(update_fields=["paid_at", "updated_at"])
+        OrderStatusChange.objects.create(
+            order=locked,
+            from_status=locked.status,
+            to_status=locked.status,
+            changed_by=acting_user,
+            note=note or "Payment received",
+        )
+        transaction.on_commit(lambda: send_order_notice(locked, "paid"))
+    return locked

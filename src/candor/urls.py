@@ -1,0 +1,24 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+from candor.core.views import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("backoffice/", admin.site.urls),
+    path("cart/", include("candor.cart.urls")),
+    path("checkout/", include("candor.checkout.urls")),
+    path("orders/", include("candor.orders.urls")),
+    path("payments/", include("candor.payments.urls")),
+    path("", include("candor.catalog.urls")),
+]
+
+if settings.SERVE_MEDIA:
+    urlpatterns.insert(
+        0, re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})
+    )
+
+admin.site.site_header = "Candor back office"
+admin.site.site_title = "Candor back office"

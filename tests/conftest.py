@@ -1,0 +1,87 @@
+import uuid
+
+import pytest
+from django.db import connection
+
+from candor.orders.services import CustomerDetails
+from candor.payments.models import PaymentSettings
+
+from .factories import ShippingMethodFactory, VariantFactory
+
+
+@pytest.fixture(autouse=True)
+def _media_and_cache(settings, tmp_path):
+    from django.core.cache import cache
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def standard_shipping(db):
+    """Pakistan: standard 250, free from 10,000."""
+    return ShippingMethodFactory()
+
+
+@pytest.fixture
+def payments_enabled(db):
+    config = PaymentSettings.load()
+    config.card_enabled = True
+    config.save()
+    return config
+
+
+@pytest.fixture
+def variant(db):
+    return VariantFactory(stock=10)
+
+
+@pytest.fixture
+def customer() -> CustomerDetails:
+    return CustomerDetails(
+        email="ayesha@example.com",
+        phone="+923001234567",
+        shipping_name="Ayesha Khan",
+        shipping_line1="12 Mall Road",
+        shipping_city="Lahore",
+        shipping_country="PK",
+        shipping_postcode="54000",
+    )
+
+
+@pytest.fixture
+def place(customer, standard_shipping):
+    """Place an order through the real service: place(quantities, **overrides)."""
+    from candor.orders.services import place_order
+
+    def _place(quantities, **overrides):
+        args = dict(
+            checkout_token=uuid.uuid4(),
+            quantities=quantities,
+            customer=customer,
+            shipping_method_id=standard_shipping.pk,
+            payment_method="cod",
+        )
+        args.update(overrides)
+        return place_order(**args)[0]
+
+    return _place
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres` need the real server: skip them, saying so, where it is absent."""
+    # The database engine is known from settings before any connection is opened.
+    from django.conf import settings
+
+    on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    skip = pytest.mark.skip(reason="needs PostgreSQL at 127.0.0.1:5432 (not running here)")
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def on_postgres():
+    return connection.vendor == "postgresql"

@@ -1,0 +1,36 @@
+"""Test settings: the real settings, with the database chosen by what this machine runs.
+
+PostgreSQL at 127.0.0.1:5432 when it answers (CI, the project's machines), SQLite otherwise,
+so the suite also runs on a laptop with no services; tests that need PostgreSQL say so.
+"""
+
+import os
+import socket
+
+os.environ.setdefault("CANDOR_ENV", "embedded")
+os.environ.setdefault("REDIS_URL", "")
+os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-for-production-0123456789")
+
+
+def _postgres_up() -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(1)
+        return probe.connect_ex(("127.0.0.1", 5432)) == 0
+
+
+if "DATABASE_URL" not in os.environ and _postgres_up():
+    os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/candor"
+
+from candor.settings import *  # noqa: E402,F403
+
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; argon2 tested apart
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_BROKER_URL = "memory://localhost/"
+STRIPE_SECRET_KEY = "sk_test_candor"
+STRIPE_WEBHOOK_SECRET = "whsec_candor_tests"
+STRIPE_API_BASE = "https://api.stripe.com"
+MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
+SITE_URL = "http://testserver"
