@@ -1,3 +1,4 @@
+import socket
 import uuid
 
 import pytest
@@ -52,7 +53,18 @@ def customer() -> CustomerDetails:
 
 
 @pytest.fixture
-def place(customer, standard_shipping):
+def committed(django_capture_on_commit_callbacks):
+    """Call fn as if its transaction committed: on_commit work (mail) runs, as in production."""
+
+    def _committed(fn, /, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return fn(*args, **kwargs)
+
+    return _committed
+
+
+@pytest.fixture
+def place(customer, standard_shipping, committed):
     """Place an order through the real service: place(quantities, **overrides)."""
     from candor.orders.services import place_order
 
@@ -65,13 +77,19 @@ def place(customer, standard_shipping):
             payment_method="cod",
         )
         args.update(overrides)
-        return place_order(**args)[0]
+        return committed(place_order, **args)[0]
 
     return _place
 
 
+def _redis_up() -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(1)
+        return probe.connect_ex(("127.0.0.1", 6379)) == 0
+
+
 def pytest_collection_modifyitems(config, items):
-    """Tests marked `postgres` need the real server: skip them, saying so, where it is absent."""
+    """Tests marked `postgres` or `redis` need that server: skip them, saying so, where absent."""
     # The database engine is known from settings before any connection is opened.
     from django.conf import settings
 
@@ -80,6 +98,11 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords and not on_postgres:
             item.add_marker(skip)
+    if any(item.get_closest_marker("redis") for item in items) and not _redis_up():
+        skip_redis = pytest.mark.skip(reason="needs Redis at 127.0.0.1:6379 (not running here)")
+        for item in items:
+            if item.get_closest_marker("redis"):
+                item.add_marker(skip_redis)
 
 
 @pytest.fixture

@@ -34,3 +34,8 @@ STRIPE_WEBHOOK_SECRET = "whsec_candor_tests"
 STRIPE_API_BASE = "https://api.stripe.com"
 MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
 SITE_URL = "http://testserver"
+
+# One test database per run, so concurrent runs on one server never collide.
+DATABASES["default"].setdefault("TEST", {})["NAME"] = (  # noqa: F405
+    f"test_candor_{os.getpid()}" if DATABASES["default"]["ENGINE"].endswith("postgresql") else None  # noqa: F405
+)

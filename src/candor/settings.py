@@ -8,6 +8,7 @@ Two runtime modes:
 """
 
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import environ
 
@@ -42,6 +43,9 @@ SECRET_KEY = (
     if PRODUCTION
     else env.str("SECRET_KEY", default="") or (_embedded_secret_key())
 )
+if PRODUCTION and not SECRET_KEY.strip():
+    # An empty key would let the site start and then fail on the first signed cookie.
+    raise environ.ImproperlyConfigured("Set the SECRET_KEY environment variable (it is empty)")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
@@ -134,6 +138,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# Flash messages live in the session: no extra cookie beyond the essential ones (P1, P10).
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Karachi")
@@ -141,6 +147,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(PROJECT_DIR / "staticfiles")))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
@@ -156,7 +163,11 @@ STORAGES = {
 
 # Mail: every message is first a row in the outbox; this backend only delivers it.
 if env.str("EMAIL_URL", default=""):
-    vars().update(env.email_url("EMAIL_URL"))
+    _email = env.email_url("EMAIL_URL")
+    if _email["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend":
+        # django-environ drops the leading slash: filemail:///srv/mail must mean /srv/mail.
+        _email["EMAIL_FILE_PATH"] = unquote(urlsplit(env.str("EMAIL_URL")).path)
+    vars().update(_email)
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"

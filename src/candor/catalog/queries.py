@@ -59,10 +59,11 @@ def search_products(query: str) -> QuerySet[Product]:
 
         vector = SearchVector("search_text", config="english")
         search = SearchQuery(query, config="english", search_type="websearch")
+        # Filter with the @@ match (served by the GIN index); ts_rank alone is never zero.
         return (
             active_products()
-            .annotate(rank=SearchRank(vector, search))
-            .filter(rank__gt=0)
+            .annotate(document=vector, rank=SearchRank(vector, search))
+            .filter(document=search)
             .order_by("-rank", "id")
         )
     condition = Q()

@@ -38,8 +38,20 @@ class DetailsForm(forms.Form):
         label="Country", choices=[("", "—"), *countries], required=False
     )
 
+    AUTOCOMPLETE = {
+        "email": "email", "phone": "tel", "shipping_name": "shipping name",
+        "shipping_line1": "shipping address-line1", "shipping_line2": "shipping address-line2",
+        "shipping_city": "shipping address-level2", "shipping_postcode": "shipping postal-code",
+        "shipping_country": "shipping country", "billing_name": "billing name",
+        "billing_line1": "billing address-line1", "billing_line2": "billing address-line2",
+        "billing_city": "billing address-level2", "billing_postcode": "billing postal-code",
+        "billing_country": "billing country",
+    }
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name, hint in self.AUTOCOMPLETE.items():
+            self.fields[name].widget.attrs["autocomplete"] = hint
         region = ShopSettings.load().country.code
         self.fields["phone"].region = region
         self.fields["phone"].widget.region = region

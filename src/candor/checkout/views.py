@@ -5,6 +5,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
+from django_countries import countries
 
 from candor.cart.services import contents, find_cart
 from candor.orders.links import lookup_token, order_from_token
@@ -79,6 +80,10 @@ def review(request):
             return _after_placing(request, order)
     if request.method == "GET" and not cart_contents:
         return redirect("cart:view")
+    shipping_choices = [
+        (method, method.cost_for(cart_contents.subtotal))
+        for method in form.fields["shipping_method"].queryset
+    ]
     return render(
         request,
         "checkout/review.html",
@@ -86,8 +91,14 @@ def review(request):
             "form": form,
             "contents": cart_contents,
             "details": details_data,
+            "country_name": countries.name(details_data["shipping_country"]),
             "error": error,
-            "shipping_methods": form.fields["shipping_method"].queryset,
+            "shipping_choices": [
+                (method, cost, cart_contents.subtotal + cost) for method, cost in shipping_choices
+            ],
+            "card_offered": any(
+                value == PaymentMethod.CARD for value, _ in form.fields["payment_method"].choices
+            ),
         },
         status=400 if request.method == "POST" else 200,
     )

@@ -1,0 +1,85 @@
+import pytest
+
+from candor.cart.models import Cart, CartLine
+from candor.cart.services import MAX_QUANTITY, merge_session_cart
+from tests.factories import UserFactory, VariantFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def lines(cart):
+    return {line.variant_id: line.quantity for line in cart.lines.all()}
+
+
+def test_anonymous_cart_add_update_remove(client, variant):
+    """P1: a cart needs no account; only the essential session cookie is set."""
+    response = client.post("/cart/add/", {"variant": variant.pk, "quantity": 2})
+    assert response.status_code == 302
+    assert set(response.cookies) == {"sessionid"}
+    cart = Cart.objects.get()
+    assert cart.user is None and lines(cart) == {variant.pk: 2}
+
+    client.post("/cart/add/", {"variant": variant.pk, "quantity": 1})
+    assert lines(cart) == {variant.pk: 3}
+    line = cart.lines.get()
+    client.post(f"/cart/line/{line.pk}/update/", {"quantity": 5})
+    assert lines(cart) == {variant.pk: 5}
+    page = client.get("/cart/").content.decode()
+    assert "5000.00" in page.replace(",", "")
+    client.post(f"/cart/line/{line.pk}/remove/")
+    assert lines(cart) == {}
+
+
+def test_quantity_above_stock_is_refused_with_the_number_left(client, variant):
+    client.post("/cart/add/", {"variant": variant.pk, "quantity": 8})
+    response = client.post("/cart/add/", {"variant": variant.pk, "quantity": 3})
+    assert response.status_code == 400
+    assert f"Only 10 of {variant} left in stock." in response.content.decode()
+    assert CartLine.objects.get().quantity == 8
+
+
+def test_out_of_stock_item_cannot_be_added(client):
+    sold_out = VariantFactory(stock=0)
+    response = client.post("/cart/add/", {"variant": sold_out.pk, "quantity": 1})
+    assert response.status_code == 400
+    assert "out of stock" in response.content.decode()
+    assert CartLine.objects.count() == 0
+
+
+def test_session_cart_merges_into_account_cart_on_sign_in(client, variant):
+    """The seam accounts use: the anonymous cart folds into the customer's, capped by stock."""
+    other = VariantFactory(stock=4)
+    user = UserFactory()
+    own = Cart.objects.create(user=user)
+    CartLine.objects.create(cart=own, variant=variant, quantity=9)
+    client.post("/cart/add/", {"variant": variant.pk, "quantity": 3})
+    client.post("/cart/add/", {"variant": other.pk, "quantity": 2})
+    anonymous = Cart.objects.get(user__isnull=True)
+
+    session = client.session
+    merged = merge_session_cart(session=session, user=user)
+
+    assert merged.pk == own.pk
+    assert lines(own) == {variant.pk: 10, other.pk: 2}  # 9 + 3 capped at the 10 in stock
+    assert not Cart.objects.filter(pk=anonymous.pk).exists()
+    assert "cart_id" not in session
+
+
+def test_merge_respects_the_per_line_maximum():
+    plenty = VariantFactory(stock=100)
+    user = UserFactory()
+    anonymous = Cart.objects.create()
+    CartLine.objects.create(cart=anonymous, variant=plenty, quantity=15)
+    own = Cart.objects.create(user=user)
+    CartLine.objects.create(cart=own, variant=plenty, quantity=15)
+    merge_session_cart(session={"cart_id": anonymous.pk}, user=user)
+    assert lines(own) == {plenty.pk: MAX_QUANTITY}
+
+
+def test_header_shows_cart_count_without_touching_sessions_for_new_visitors(
+    client, variant, django_assert_num_queries
+):
+    client.get("/cart/")
+    client.post("/cart/add/", {"variant": variant.pk, "quantity": 2})
+    page = client.get("/cart/").content.decode()
+    assert 'aria-label="2 items"' in page

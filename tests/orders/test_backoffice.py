@@ -1,0 +1,192 @@
+"""The back office: orders as validated actions, phone orders (P22), bulk catalogue edits."""
+
+import uuid
+from decimal import Decimal
+
+import pytest
+
+from candor.catalog.models import Product, Variant
+from candor.messaging.models import OutboxMessage
+from candor.orders.models import Order, OrderSource, OrderStatus
+from tests.factories import UserFactory, VariantFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client):
+    owner = UserFactory(email="owner@candor.example", is_staff=True, is_superuser=True)
+    client.force_login(owner)
+    client.owner = owner
+    return client
+
+
+def phone_order_data(standard_shipping, **overrides):
+    data = {
+        "token": str(uuid.uuid4()),
+        "email": "",
+        "phone": "0300 1234567",
+        "shipping_name": "Bilal Ahmed",
+        "shipping_line1": "5 Canal View",
+        "shipping_city": "Lahore",
+        "shipping_country": "PK",
+        "shipping_method": standard_shipping.pk,
+        "payment_method": "cod",
+        "sku_0": "PH-1",
+        "quantity_0": "2",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_phone_order_needs_only_delivery_fields(staff_client, standard_shipping):
+    """P22: staff record a phone order with only the fields it needs, through the same rules."""
+    VariantFactory(sku="PH-1", stock=5, price=Decimal("1000"))
+    data = phone_order_data(standard_shipping)
+    response = staff_client.post("/backoffice/orders/order/phone/", data)
+    assert response.status_code == 302
+    order = Order.objects.get()
+    assert order.source == OrderSource.PHONE and order.taken_by == staff_client.owner
+    assert order.email == "" and str(order.phone) == "+923001234567"
+    assert order.total == Decimal("2250.00")
+    assert Variant.objects.get(sku="PH-1").stock == 3
+    # The same form submitted twice (a double click) records one order.
+    staff_client.post("/backoffice/orders/order/phone/", data)
+    assert Order.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"sku_0": "NOPE"}, "No product is sold with SKU “NOPE”."),
+        ({"quantity_0": "9"}, "Only 5 of"),
+        ({"phone": "12"}, "Enter a valid phone number"),
+        ({"shipping_country": "ZZ"}, "Select a valid choice"),
+    ],
+)
+def test_phone_order_bad_input_changes_nothing(staff_client, standard_shipping, overrides, message):
+    VariantFactory(sku="PH-1", stock=5)
+    response = staff_client.post(
+        "/backoffice/orders/order/phone/", phone_order_data(standard_shipping, **overrides)
+    )
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert Order.objects.count() == 0
+    assert Variant.objects.get(sku="PH-1").stock == 5
+
+
+def test_non_staff_cannot_record_phone_orders(client, standard_shipping):
+    client.force_login(UserFactory())
+    response = client.post("/backoffice/orders/order/phone/", phone_order_data(standard_shipping))
+    assert response.status_code == 302 and "/login/" in response["Location"]
+    assert Order.objects.count() == 0
+
+
+def test_status_actions_validate_and_record_who(
+    staff_client, place, variant, django_capture_on_commit_callbacks
+):
+    order = place({variant.pk: 1})
+    url = "/backoffice/orders/order/"
+    refused = staff_client.post(
+        url, {"action": "mark_delivered", "_selected_action": [order.pk]}, follow=True
+    )
+    assert "cannot go from" in refused.content.decode()
+    assert Order.objects.get().status == OrderStatus.CONFIRMED
+
+    staff_client.post(url, {"action": "mark_packed", "_selected_action": [order.pk]})
+    asked = staff_client.post(
+        url, {"action": "action_mark_shipped__carrier__tracking_", "_selected_action": [order.pk]}
+    )
+    assert asked.status_code == 200 and b"tracking_number" in asked.content
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(
+            url,
+            {
+                "action": "action_mark_shipped__carrier__tracking_",
+                "_selected_action": [order.pk],
+                "apply": "1",
+                "carrier": "Leopards",
+                "tracking_number": "LP998877",
+            },
+        )
+    order.refresh_from_db()
+    assert (order.status, order.carrier, order.tracking_number) == (
+        "shipped",
+        "Leopards",
+        "LP998877",
+    )
+    assert order.history.last().changed_by == staff_client.owner
+    assert OutboxMessage.objects.filter(subject__endswith="has shipped").count() == 1
+
+
+def test_bank_transfer_marked_paid_by_staff(staff_client, place, variant):
+    order = place({variant.pk: 1}, payment_method="bank_transfer")
+    staff_client.post(
+        "/backoffice/orders/order/", {"action": "record_payment", "_selected_action": [order.pk]}
+    )
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID and order.is_paid
+
+
+def test_bulk_price_and_stock_actions(staff_client):
+    first, second = VariantFactory(price=Decimal("1000")), VariantFactory(price=Decimal("2000"))
+    url = "/backoffice/catalog/variant/"
+    ids = [first.pk, second.pk]
+    bad = staff_client.post(
+        url,
+        {
+            "action": "action_change_prices_by_a_percentage",
+            "_selected_action": ids,
+            "apply": "1",
+            "percent": "-95",
+        },
+    )
+    assert bad.status_code == 200 and b"greater than or equal to -90" in bad.content
+    assert Variant.objects.get(pk=first.pk).price == Decimal("1000.00")
+
+    staff_client.post(
+        url,
+        {
+            "action": "action_change_prices_by_a_percentage",
+            "_selected_action": ids,
+            "apply": "1",
+            "percent": "10",
+        },
+    )
+    assert [Variant.objects.get(pk=i).price for i in ids] == [
+        Decimal("1100.00"),
+        Decimal("2200.00"),
+    ]
+    assert Product.objects.get(pk=first.product_id).price_from == Decimal("1100.00")
+    staff_client.post(
+        url, {"action": "action_set_stock", "_selected_action": ids, "apply": "1", "quantity": "0"}
+    )
+    assert [Variant.objects.get(pk=i).stock for i in ids] == [0, 0]
+
+
+def test_outbox_is_readable_in_the_back_office(staff_client, place, variant):
+    """Embedded mode: staff read what the shop sent in the local outbox."""
+    order = place({variant.pk: 1})
+    message = OutboxMessage.objects.get()
+    listing = staff_client.get("/backoffice/messaging/outboxmessage/")
+    detail = staff_client.get(f"/backoffice/messaging/outboxmessage/{message.pk}/change/")
+    assert order.number in listing.content.decode()
+    assert detail.status_code == 200 and "srcdoc" in detail.content.decode()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/backoffice/",
+        "/backoffice/orders/order/",
+        "/backoffice/catalog/product/",
+        "/backoffice/catalog/variant/",
+        "/backoffice/orders/shippingzone/",
+        "/backoffice/payments/paymentsettings/",
+        "/backoffice/core/shopsettings/",
+        "/backoffice/orders/order/phone/",
+    ],
+)
+def test_back_office_pages_open(staff_client, place, variant, path):
+    place({variant.pk: 1})
+    assert staff_client.get(path).status_code == 200

@@ -1,0 +1,289 @@
+"""Card payments through Stripe Checkout, with Stripe's HTTP API stubbed (no network)."""
+
+import hashlib
+import hmac
+import json
+import re
+import time
+from urllib.parse import parse_qs
+
+import pytest
+import responses
+
+from candor.catalog.models import Variant
+from candor.messaging.models import OutboxMessage
+from candor.orders.models import Order, OrderStatus
+from candor.payments.models import Payment, PaymentStatus, WebhookEvent
+
+pytestmark = pytest.mark.django_db
+
+SESSIONS_URL = "https://api.stripe.com/v1/checkout/sessions"
+WEBHOOK = "/payments/webhooks/stripe/"
+
+
+def stripe_session(session_id="cs_test_123", **extra):
+    return {
+        "id": session_id,
+        "object": "checkout.session",
+        "url": f"https://checkout.stripe.com/c/pay/{session_id}",
+        "payment_status": "unpaid",
+        **extra,
+    }
+
+
+def signed(payload: dict, secret="whsec_candor_tests", timestamp=None) -> tuple[bytes, str]:
+    """A payload and Stripe-Signature header made the way Stripe signs webhooks."""
+    body = json.dumps(payload).encode()
+    timestamp = int(timestamp or time.time())
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return body, f"t={timestamp},v1={digest.hexdigest()}"
+
+
+def event(event_id, event_type, session):
+    return {"id": event_id, "object": "event", "type": event_type, "data": {"object": session}}
+
+
+@pytest.fixture
+def card_order(place, variant, payments_enabled, committed):
+    """A card order whose Stripe Checkout Session has been created (stubbed)."""
+    from candor.payments.services import start_payment
+
+    order = place({variant.pk: 2}, payment_method="card")
+    with responses.RequestsMock() as stub:
+        stub.post(SESSIONS_URL, json=stripe_session())
+        start_payment(
+            order=order, success_url="http://testserver/ok", cancel_url="http://testserver/cancel"
+        )
+    return order
+
+
+def post_event(client, payload, **kwargs):
+    body, signature = signed(payload, **kwargs)
+    return client.post(
+        WEBHOOK, body, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature
+    )
+
+
+def paid_session(order, **overrides):
+    fields = {
+        "payment_status": "paid",
+        "amount_total": 225000,
+        "currency": "pkr",
+        "client_reference_id": order.number,
+    }
+    return stripe_session(**{**fields, **overrides})
+
+
+def test_checkout_redirects_to_hosted_page_and_sends_only_what_the_charge_needs(
+    client, variant, standard_shipping, payments_enabled
+):
+    """P13: our pages never hold a card field; the gateway gets amount, reference, email."""
+    client.post("/cart/add/", {"variant": variant.pk, "quantity": 2})
+    client.post(
+        "/checkout/",
+        {
+            "email": "ayesha@example.com",
+            "phone": "03001234567",
+            "shipping_name": "Ayesha Khan",
+            "shipping_line1": "12 Mall Road",
+            "shipping_city": "Lahore",
+            "shipping_country": "PK",
+            "billing_same_as_shipping": "on",
+        },
+    )
+    review = client.get("/checkout/review/")
+    page = review.content.decode()
+    assert 'value="card"' in page
+    input_names = set(re.findall(r'<(?:input|textarea|select)[^>]*name="([^"]+)"', page))
+    assert input_names == {
+        "q",  # the site search box in the header
+        "csrfmiddlewaretoken",
+        "token",
+        "shipping_method",
+        "payment_method",
+        "note",
+    }
+    assert "cc-number" not in page and "cvc" not in page.lower()
+    token = review.context["form"].initial["token"]
+
+    with responses.RequestsMock() as stub:
+        stub.post(SESSIONS_URL, json=stripe_session())
+        response = client.post(
+            "/checkout/review/",
+            {
+                "token": token,
+                "shipping_method": standard_shipping.pk,
+                "payment_method": "card",
+            },
+        )
+        sent = parse_qs(stub.calls[0].request.body)
+
+    assert response.status_code == 302
+    assert response["Location"] == "https://checkout.stripe.com/c/pay/cs_test_123"
+    order = Order.objects.get()
+    assert order.status == OrderStatus.PENDING_PAYMENT
+    assert sent["line_items[0][price_data][unit_amount]"] == ["225000"]
+    assert sent["line_items[0][price_data][currency]"] == ["pkr"]
+    assert sent["client_reference_id"] == [order.number]
+    assert sent["customer_email"] == ["ayesha@example.com"]
+    # Nothing else about the customer (no phone, no address) goes to the gateway.
+    flat = " ".join(f"{k}={v}" for k, v in sent.items())
+    assert "Mall Road" not in flat and "3001234567" not in flat and "Ayesha Khan" not in flat
+    payment = Payment.objects.get()
+    assert (payment.provider_reference, payment.status) == ("cs_test_123", PaymentStatus.PENDING)
+
+
+def test_gateway_down_keeps_order_and_offers_retry(
+    client, variant, standard_shipping, payments_enabled
+):
+    client.post("/cart/add/", {"variant": variant.pk, "quantity": 1})
+    client.post(
+        "/checkout/",
+        {
+            "email": "a@example.com",
+            "phone": "03001234567",
+            "shipping_name": "A B",
+            "shipping_line1": "1 Road",
+            "shipping_city": "Lahore",
+            "shipping_country": "PK",
+            "billing_same_as_shipping": "on",
+        },
+    )
+    token = client.get("/checkout/review/").context["form"].initial["token"]
+    with responses.RequestsMock() as stub:
+        stub.post(SESSIONS_URL, status=500, json={"error": {"message": "down"}})
+        response = client.post(
+            "/checkout/review/",
+            {
+                "token": token,
+                "shipping_method": standard_shipping.pk,
+                "payment_method": "card",
+            },
+            follow=True,
+        )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "could not be opened" in page and "Pay by card" in page
+    assert Order.objects.get().status == OrderStatus.PENDING_PAYMENT
+    assert Payment.objects.count() == 0
+
+
+def test_signed_completed_event_marks_order_paid_once(
+    client, card_order, django_capture_on_commit_callbacks
+):
+    """P13: a verified webhook pays the order; a replay of the same event changes nothing."""
+    payload = event("evt_1", "checkout.session.completed", paid_session(card_order))
+    with django_capture_on_commit_callbacks(execute=True):
+        first = post_event(client, payload)
+    second = post_event(client, payload)
+
+    assert (first.status_code, first.content) == (200, b"order paid")
+    assert (second.status_code, second.content) == (200, b"already processed")
+    card_order.refresh_from_db()
+    assert card_order.status == OrderStatus.PAID and card_order.is_paid
+    assert Payment.objects.get().status == PaymentStatus.SUCCEEDED
+    assert WebhookEvent.objects.count() == 1
+    assert OutboxMessage.objects.filter(subject__startswith="Payment received").count() == 1
+
+
+def test_a_new_event_for_an_already_paid_session_changes_nothing(client, card_order):
+    post_event(client, event("evt_1", "checkout.session.completed", paid_session(card_order)))
+    paid_at = Order.objects.get().paid_at
+    response = post_event(
+        client, event("evt_2", "checkout.session.async_payment_succeeded", paid_session(card_order))
+    )
+    assert response.status_code == 200
+    assert Order.objects.get().paid_at == paid_at
+    assert Order.objects.get().history.filter(to_status="paid").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("header", "reason"),
+    [("", b"Missing Stripe-Signature header."), ("t=1,v1=deadbeef", b"Invalid signature.")],
+)
+def test_unsigned_or_forged_webhooks_are_refused(client, card_order, header, reason):
+    body = json.dumps(event("evt_1", "checkout.session.completed", paid_session(card_order)))
+    extra = {"HTTP_STRIPE_SIGNATURE": header} if header else {}
+    response = client.post(WEBHOOK, body, content_type="application/json", **extra)
+    assert (response.status_code, response.content) == (400, reason)
+    assert Order.objects.get().status == OrderStatus.PENDING_PAYMENT
+    assert WebhookEvent.objects.count() == 0
+
+
+def test_event_signed_with_another_secret_is_refused(client, card_order):
+    payload = event("evt_1", "checkout.session.completed", paid_session(card_order))
+    response = post_event(client, payload, secret="whsec_someone_else")
+    assert response.status_code == 400
+    assert Order.objects.get().status == OrderStatus.PENDING_PAYMENT
+
+
+def test_stale_signature_is_refused(client, card_order):
+    payload = event("evt_1", "checkout.session.completed", paid_session(card_order))
+    response = post_event(client, payload, timestamp=time.time() - 3600)
+    assert response.status_code == 400
+    assert not Order.objects.get().is_paid
+
+
+def test_amount_mismatch_does_not_pay(client, card_order):
+    session = paid_session(card_order, amount_total=100)
+    response = post_event(client, event("evt_1", "checkout.session.completed", session))
+    assert response.content == b"amount mismatch"
+    assert not Order.objects.get().is_paid
+
+
+def test_unknown_session_and_other_events_are_acknowledged_without_change(client, card_order):
+    unknown = post_event(
+        client,
+        event(
+            "evt_1", "checkout.session.completed", stripe_session("cs_other", payment_status="paid")
+        ),
+    )
+    other = post_event(client, event("evt_2", "customer.created", {"id": "cus_1"}))
+    assert (unknown.content, other.content) == (b"unknown session", b"ignored")
+    assert not Order.objects.get().is_paid
+
+
+def test_expired_session_cancels_order_and_returns_stock(client, card_order, variant):
+    assert Variant.objects.get(pk=variant.pk).stock == 8
+    response = post_event(
+        client, event("evt_9", "checkout.session.expired", stripe_session(payment_status="unpaid"))
+    )
+    assert response.content == b"order cancelled"
+    assert Order.objects.get().status == OrderStatus.CANCELLED
+    assert Payment.objects.get().status == PaymentStatus.FAILED
+    assert Variant.objects.get(pk=variant.pk).stock == 10
+
+
+def test_malformed_payload_is_refused(client, card_order):
+    body = b"not json"
+    timestamp = int(time.time())
+    digest = hmac.new(b"whsec_candor_tests", f"{timestamp}.".encode() + body, hashlib.sha256)
+    response = client.post(
+        WEBHOOK,
+        body,
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE=f"t={timestamp},v1={digest.hexdigest()}",
+    )
+    assert response.status_code == 400
+    assert WebhookEvent.objects.count() == 0
+
+
+def test_card_is_not_offered_without_gateway_secrets(
+    client, variant, standard_shipping, payments_enabled, settings
+):
+    settings.STRIPE_SECRET_KEY = ""
+    client.post("/cart/add/", {"variant": variant.pk, "quantity": 1})
+    client.post(
+        "/checkout/",
+        {
+            "email": "a@example.com",
+            "phone": "03001234567",
+            "shipping_name": "A B",
+            "shipping_line1": "1 Road",
+            "shipping_city": "Lahore",
+            "shipping_country": "PK",
+            "billing_same_as_shipping": "on",
+        },
+    )
+    page = client.get("/checkout/review/").content.decode()
+    assert 'value="cod"' in page and 'value="card"' not in page
