@@ -182,6 +182,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    # Retries after backoff, and mail left "sending" by a worker that died.
+    "deliver-due-mail": {"task": "candor.messaging.tasks.deliver_due_messages", "schedule": 60.0},
+}
 
 # Payments: the card adapter talks to Stripe Checkout; secrets never live in the database.
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
