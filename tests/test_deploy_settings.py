@@ -1,0 +1,109 @@
+"""P14: production settings are HTTPS-only and refuse to run without a secret key.
+
+Each test runs `manage.py` in a fresh process with only production environment values, as a
+server would start. `check` does not connect to the database, so no service is needed.
+"""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def production_env(tmp_path):
+    """The environment a production web node gets: no test settings, no developer leftovers."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "LANG": "C.UTF-8",
+        "DJANGO_SETTINGS_MODULE": "candor.settings",
+        "CANDOR_ENV": "production",
+        "CANDOR_VAR_DIR": str(tmp_path / "var"),
+        "SECRET_KEY": secrets.token_urlsafe(60),  # 80 random characters
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/candor",
+        "ALLOWED_HOSTS": "shop.example.com",
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "EMAIL_URL": "smtp+tls://mailer:mail-password@127.0.0.1:587",
+    }
+
+
+def _manage(env, *args):
+    return subprocess.run(
+        [sys.executable, str(PROJECT_DIR / "manage.py"), *args],
+        cwd=env["HOME"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_check_deploy_is_clean_in_production_P14(production_env):
+    """P14: `check --deploy` finds nothing, not even a warning (HSTS, secure cookies, SSL)."""
+    result = _manage(production_env, "check", "--deploy", "--fail-level", "WARNING")
+
+    assert result.stderr == ""
+    assert result.stdout == "System check identified no issues (0 silenced).\n"
+    assert result.returncode == 0
+
+
+def test_production_settings_are_https_only_P14(production_env):
+    """P14: the values behind that clean check: HSTS for a year with preload, secure cookies."""
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.DEBUG, s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, "
+        "s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_HSTS_PRELOAD, s.SESSION_COOKIE_SECURE, "
+        "s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY, s.SECURE_PROXY_SSL_HEADER, "
+        "s.ALLOWED_HOSTS, s.PASSWORD_HASHERS[0])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=production_env["HOME"],
+        env={**production_env, "PYTHONPATH": str(PROJECT_DIR / "src")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.stderr == ""
+    assert result.stdout == (
+        "False True 31536000 True True True True True "
+        "('HTTP_X_FORWARDED_PROTO', 'https') ['shop.example.com'] "
+        "django.contrib.auth.hashers.Argon2PasswordHasher\n"
+    )
+    assert result.returncode == 0
+
+
+def test_production_refuses_to_start_without_secret_key_P14(production_env):
+    """P14: with no SECRET_KEY production stops at once, naming it; no key is made up."""
+    del production_env["SECRET_KEY"]
+
+    result = _manage(production_env, "check")
+
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.rstrip().splitlines()[-1] == (
+        "django.core.exceptions.ImproperlyConfigured: Set the SECRET_KEY environment variable"
+    )
+    # The embedded fallback (a key file under var/) must not kick in.
+    assert not (Path(production_env["CANDOR_VAR_DIR"]) / "secret_key").exists()
+
+
+def test_production_refuses_an_empty_secret_key_P14(production_env):
+    """P14: an empty SECRET_KEY is refused at start-up too, not at the first signed cookie."""
+    production_env["SECRET_KEY"] = ""
+
+    result = _manage(production_env, "check")
+
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.rstrip().splitlines()[-1] == (
+        "django.core.exceptions.ImproperlyConfigured: "
+        "Set the SECRET_KEY environment variable (it is empty)"
+    )
