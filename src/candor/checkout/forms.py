@@ -39,12 +39,19 @@ class DetailsForm(forms.Form):
     )
 
     AUTOCOMPLETE = {
-        "email": "email", "phone": "tel", "shipping_name": "shipping name",
-        "shipping_line1": "shipping address-line1", "shipping_line2": "shipping address-line2",
-        "shipping_city": "shipping address-level2", "shipping_postcode": "shipping postal-code",
-        "shipping_country": "shipping country", "billing_name": "billing name",
-        "billing_line1": "billing address-line1", "billing_line2": "billing address-line2",
-        "billing_city": "billing address-level2", "billing_postcode": "billing postal-code",
+        "email": "email",
+        "phone": "tel",
+        "shipping_name": "shipping name",
+        "shipping_line1": "shipping address-line1",
+        "shipping_line2": "shipping address-line2",
+        "shipping_city": "shipping address-level2",
+        "shipping_postcode": "shipping postal-code",
+        "shipping_country": "shipping country",
+        "billing_name": "billing name",
+        "billing_line1": "billing address-line1",
+        "billing_line2": "billing address-line2",
+        "billing_city": "billing address-level2",
+        "billing_postcode": "billing postal-code",
         "billing_country": "billing country",
     }
 
@@ -52,9 +59,14 @@ class DetailsForm(forms.Form):
         super().__init__(*args, **kwargs)
         for name, hint in self.AUTOCOMPLETE.items():
             self.fields[name].widget.attrs["autocomplete"] = hint
+        # Numbers without a country code are read as the shop's country's; the field is
+        # rebuilt so its error message gives an example from that country too.
         region = ShopSettings.load().country.code
-        self.fields["phone"].region = region
-        self.fields["phone"].widget.region = region
+        self.fields["phone"] = PhoneNumberField(
+            region=region,
+            help_text=self.fields["phone"].help_text,
+            widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+        )
         if not self.is_bound:
             self.fields["shipping_country"].initial = region
 

@@ -1,17 +1,20 @@
-"""Postcode formats for the countries the shop ships to most; a loose rule for the rest."""
+"""Postcode formats for the countries the shop ships to most; a loose rule for the rest.
+
+Patterns use [0-9], not \\d, which would also accept digits of other scripts.
+"""
 
 import re
 
 from django.core.exceptions import ValidationError
 
 POSTCODE_PATTERNS = {
-    "PK": r"\d{5}",
-    "IN": r"\d{6}",
+    "PK": r"[0-9]{5}",
+    "IN": r"[0-9]{6}",
     "AE": r"",  # the UAE has no postcodes
-    "US": r"\d{5}(-\d{4})?",
-    "GB": r"[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}",
-    "DE": r"\d{5}",
-    "CA": r"[A-Z]\d[A-Z] ?\d[A-Z]\d",
+    "US": r"[0-9]{5}(-[0-9]{4})?",
+    "GB": r"[A-Z]{1,2}[0-9][A-Z[0-9]]? ?[0-9][A-Z]{2}",
+    "DE": r"[0-9]{5}",
+    "CA": r"[A-Z][0-9][A-Z] ?[0-9][A-Z][0-9]",
 }
 FALLBACK = r"[A-Z0-9][A-Z0-9 \-]{1,9}"
 

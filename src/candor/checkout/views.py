@@ -20,6 +20,14 @@ from .services import checkout_cart
 
 DETAILS_KEY = "checkout_details"
 TOKEN_KEY = "checkout_token"
+# Tokens this session already placed orders with, so a resubmit finds its order again.
+PLACED_KEY = "checkout_placed_tokens"
+EXPIRED = "This checkout page has expired. Please review your order and place it again."
+
+
+def _token_belongs_to_session(request, token) -> bool:
+    token = str(token)
+    return token == request.session.get(TOKEN_KEY) or token in request.session.get(PLACED_KEY, [])
 
 
 def details(request):
@@ -62,7 +70,13 @@ def review(request):
     cart_contents = contents(cart)
     form = _review_form(request, details_data, request.POST if request.method == "POST" else None)
     error = ""
-    if request.method == "POST" and form.is_valid():
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and not _token_belongs_to_session(request, form.cleaned_data["token"])
+    ):
+        error = EXPIRED
+    elif request.method == "POST" and form.is_valid():
         try:
             order, _ = checkout_cart(
                 cart=cart,
@@ -76,7 +90,8 @@ def review(request):
         except (OutOfStock, OrderError) as refused:
             error = str(refused)
         else:
-            request.session.pop(TOKEN_KEY, None)
+            placed = str(request.session.pop(TOKEN_KEY, form.cleaned_data["token"]))
+            request.session[PLACED_KEY] = [*request.session.get(PLACED_KEY, [])[-4:], placed]
             return _after_placing(request, order)
     if request.method == "GET" and not cart_contents:
         return redirect("cart:view")
@@ -151,7 +166,6 @@ def thanks(request, token):
         "checkout/thanks.html",
         {
             "order": order,
-            "lines": list(order.lines.all()),
             "instructions": instructions,
             "token": token,
             "card_state": request.GET.get("card", ""),
