@@ -113,13 +113,13 @@ def test_price_from_follows_variants_and_bulk_price_change(phones):
     cheap = VariantFactory(product=product, price=Decimal("50000"))
     refresh_price_from([product.pk])
     assert Product.objects.get(pk=product.pk).price_from == Decimal("50000.00")
-    assert adjust_prices(variant_ids=[cheap.pk], percent=Decimal("-10")) == 1
+    assert adjust_prices(variant_ids=[cheap.pk], percent=Decimal("-10"), acting_user=None) == 1
     assert Product.objects.get(pk=product.pk).price_from == Decimal("45000.00")
 
 
 def test_bulk_stock_refuses_negative(variant):
     with pytest.raises(ValueError):
-        set_stock(variant_ids=[variant.pk], quantity=-1)
-    assert set_stock(variant_ids=[variant.pk], quantity=0) == 1
+        set_stock(variant_ids=[variant.pk], quantity=-1, acting_user=None)
+    assert set_stock(variant_ids=[variant.pk], quantity=0, acting_user=None) == 1
     variant.refresh_from_db()
     assert variant.stock == 0

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from candor.catalog.models import Product, Variant
+from candor.catalog.models import Product, Variant, VariantChange
 from candor.messaging.models import OutboxMessage
 from candor.orders.models import Order, OrderSource, OrderStatus
 from tests.factories import UserFactory, VariantFactory
@@ -159,9 +159,101 @@ def test_bulk_price_and_stock_actions(staff_client):
     ]
     assert Product.objects.get(pk=first.product_id).price_from == Decimal("1100.00")
     staff_client.post(
-        url, {"action": "action_set_stock", "_selected_action": ids, "apply": "1", "quantity": "0"}
+        url,
+        {
+            "action": "action_set_stock__a_stock_take_",
+            "_selected_action": ids,
+            "apply": "1",
+            "quantity": "0",
+        },
     )
     assert [Variant.objects.get(pk=i).stock for i in ids] == [0, 0]
+    staff_client.post(
+        url,
+        {
+            "action": "action_add_stock__a_delivery_",
+            "_selected_action": ids,
+            "apply": "1",
+            "quantity": "7",
+        },
+    )
+    assert [Variant.objects.get(pk=i).stock for i in ids] == [7, 7]
+    audit = list(
+        VariantChange.objects.filter(variant=first)
+        .order_by("id")
+        .values_list("field", "old_value", "new_value", "changed_by")
+    )
+    owner = staff_client.owner.pk
+    assert audit == [
+        ("price", "1000.00", "1100.00", owner),
+        ("stock", "10", "0", owner),
+        ("stock", "0", "7", owner),
+    ]
+
+
+def test_adding_stock_keeps_units_sold_meanwhile(place, variant):
+    """A delivery is added to what is on the shelf now, not to a number read earlier."""
+    from candor.catalog.services import add_stock
+
+    place({variant.pk: 4})
+    add_stock(variant_ids=[variant.pk], quantity=5, acting_user=None)
+    assert Variant.objects.get(pk=variant.pk).stock == 11
+
+
+def test_stock_is_not_editable_in_admin_forms(staff_client, variant):
+    page = staff_client.get(f"/backoffice/catalog/product/{variant.product_id}/change/")
+    assert page.status_code == 200
+    assert 'name="variants-0-stock"' not in page.content.decode()
+    assert 'name="variants-0-price"' in page.content.decode()
+
+
+def test_view_only_staff_cannot_run_actions(client, place, variant):
+    """P15 groundwork: seeing the back office is not permission to change it."""
+    from django.contrib.auth.models import Permission
+
+    viewer = UserFactory(email="viewer@candor.example", is_staff=True)
+    viewer.user_permissions.set(
+        Permission.objects.filter(codename__in=["view_variant", "view_order"])
+    )
+    client.force_login(viewer)
+    order = place({variant.pk: 1})
+    for url, action in [
+        ("/backoffice/catalog/variant/", "action_set_stock__a_stock_take_"),
+        ("/backoffice/orders/order/", "mark_cancelled"),
+        ("/backoffice/orders/order/", "record_payment"),
+    ]:
+        listing = client.get(url)
+        assert listing.status_code == 200 and action not in listing.content.decode()
+        selected = variant.pk if "variant" in url else order.pk
+        client.post(
+            url, {"action": action, "_selected_action": [selected], "apply": "1", "quantity": "999"}
+        )
+    assert Variant.objects.get(pk=variant.pk).stock == 9
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CONFIRMED and not order.is_paid
+
+
+def test_product_saved_without_variants_is_not_a_500(staff_client):
+    from tests.factories import BrandFactory, CategoryFactory
+
+    brand, category = BrandFactory(), CategoryFactory()
+    response = staff_client.post(
+        "/backoffice/catalog/product/add/",
+        {
+            "category": category.pk,
+            "brand": brand.pk,
+            "name": "Coming soon",
+            "slug": "coming-soon",
+            "specs": "{}",
+            "is_active": "on",
+            "variants-TOTAL_FORMS": "0",
+            "variants-INITIAL_FORMS": "0",
+            "variants-MIN_NUM_FORMS": "0",
+            "variants-MAX_NUM_FORMS": "1000",
+        },
+    )
+    assert response.status_code == 302
+    assert Product.objects.get(slug="coming-soon").price_from == Decimal("0.00")
 
 
 def test_outbox_is_readable_in_the_back_office(staff_client, place, variant):

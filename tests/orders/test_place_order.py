@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 
-from candor.catalog.models import Variant
+from candor.catalog.models import Product, Variant
 from candor.messaging.models import MailClass, OutboxMessage
 from candor.orders.models import Order, OrderLine, OrderSource, OrderStatus, OrderStatusChange
 from candor.orders.services import OrderError, OutOfStock, place_order
@@ -88,6 +88,14 @@ def test_inactive_variant_cannot_be_bought(place, variant):
     with pytest.raises(OutOfStock):
         place({variant.pk: 1})
     assert Order.objects.count() == 0
+
+
+def test_retired_product_cannot_be_bought_from_an_old_cart(place, variant):
+    Product.objects.filter(pk=variant.product_id).update(is_active=False)
+    with pytest.raises(OutOfStock):
+        place({variant.pk: 1})
+    assert Order.objects.count() == 0
+    assert Variant.objects.get(pk=variant.pk).stock == 10
 
 
 @pytest.mark.parametrize("quantities", [{}, {999999: 1}])

@@ -6,7 +6,7 @@ from django.contrib import admin
 from candor.core.admin_actions import action_with_form
 
 from . import services
-from .models import Brand, Category, Product, Variant
+from .models import Brand, Category, Product, Variant, VariantChange
 
 
 @admin.register(Category)
@@ -27,6 +27,9 @@ class VariantInline(admin.TabularInline):
     model = Variant
     extra = 0
     fields = ["sku", "storage", "colour", "price", "stock", "is_active"]
+    # Stock changes only through the audited actions: a form re-saving the number it was
+    # rendered with would hand back units sold since the page was opened.
+    readonly_fields = ["stock"]
 
 
 @admin.register(Product)
@@ -59,6 +62,12 @@ class StockForm(forms.Form):
     quantity = forms.IntegerField(min_value=0, max_value=1_000_000)
 
 
+class DeliveryForm(forms.Form):
+    quantity = forms.IntegerField(
+        min_value=1, max_value=1_000_000, help_text="Units received, added to each variant."
+    )
+
+
 def _adjust_prices(request, queryset, data):
     changed = services.adjust_prices(
         variant_ids=queryset.values_list("pk", flat=True),
@@ -66,6 +75,15 @@ def _adjust_prices(request, queryset, data):
         acting_user=request.user,
     )
     return f"Changed the price of {changed} variants by {data['percent']}%."
+
+
+def _add_stock(request, queryset, data):
+    changed = services.add_stock(
+        variant_ids=queryset.values_list("pk", flat=True),
+        quantity=data["quantity"],
+        acting_user=request.user,
+    )
+    return f"Added {data['quantity']} to the stock of {changed} variants."
 
 
 def _set_stock(request, queryset, data):
@@ -82,7 +100,7 @@ class VariantAdmin(admin.ModelAdmin):
     """The bulk view: edit prices and stock in the list, or change many at once with actions."""
 
     list_display = ["sku", "product", "storage", "colour", "price", "stock", "is_active"]
-    list_editable = ["price", "stock", "is_active"]
+    list_editable = ["price", "is_active"]
     list_filter = ["product__category", "product__brand", "is_active"]
     list_select_related = ["product"]
     search_fields = ["sku", "product__name"]
@@ -92,9 +110,29 @@ class VariantAdmin(admin.ModelAdmin):
         action_with_form(
             form_class=PercentForm, title="Change prices by a percentage", apply=_adjust_prices
         ),
-        action_with_form(form_class=StockForm, title="Set stock", apply=_set_stock),
+        action_with_form(form_class=DeliveryForm, title="Add stock (a delivery)", apply=_add_stock),
+        action_with_form(form_class=StockForm, title="Set stock (a stock-take)", apply=_set_stock),
     ]
+
+    readonly_fields = ["stock"]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         services.refresh_price_from([obj.product_id])
+
+
+@admin.register(VariantChange)
+class VariantChangeAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "variant", "field", "old_value", "new_value", "changed_by"]
+    list_filter = ["field"]
+    search_fields = ["variant__sku"]
+    list_select_related = ["variant__product", "changed_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -100,3 +100,26 @@ class Variant(models.Model):
     @property
     def in_stock(self) -> bool:
         return self.stock > 0
+
+
+class VariantChange(models.Model):
+    """Audit of price and stock changes made by staff (orders keep their own history)."""
+
+    class Field(models.TextChoices):
+        PRICE = "price", "Price"
+        STOCK = "stock", "Stock"
+
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="changes")
+    field = models.CharField(max_length=10, choices=Field.choices)
+    old_value = models.CharField(max_length=30)
+    new_value = models.CharField(max_length=30)
+    changed_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.variant_id} {self.field}: {self.old_value} → {self.new_value}"

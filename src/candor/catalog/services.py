@@ -4,11 +4,12 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F, Min, OuterRef, Subquery
+from django.db.models import F, Min, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from candor.core.money import quantize
 
-from .models import Product, Variant
+from .models import Product, Variant, VariantChange
 
 
 class OutOfStock(Exception):
@@ -21,33 +22,64 @@ class OutOfStock(Exception):
 
 
 def refresh_price_from(product_ids: Iterable[int]) -> None:
-    """Recompute each product's 'from' price from its active variants."""
+    """Recompute each product's 'from' price from its active variants (0 when it has none)."""
     cheapest = (
         Variant.objects.filter(product=OuterRef("pk"), is_active=True)
         .values("product")
         .annotate(low=Min("price"))
         .values("low")
     )
-    Product.objects.filter(pk__in=list(product_ids)).update(price_from=Subquery(cheapest))
+    Product.objects.filter(pk__in=list(product_ids)).update(
+        price_from=Coalesce(Subquery(cheapest), Value(Decimal("0")))
+    )
+
+
+def _audit(variant: Variant, field: str, old, new, acting_user) -> VariantChange:
+    return VariantChange(
+        variant=variant, field=field, old_value=str(old), new_value=str(new), changed_by=acting_user
+    )
 
 
 @transaction.atomic
-def adjust_prices(*, variant_ids: Iterable[int], percent: Decimal, acting_user=None) -> int:
+def adjust_prices(*, variant_ids: Iterable[int], percent: Decimal, acting_user) -> int:
     """Raise or lower prices by a percentage (e.g. -10 for a 10% cut); returns rows changed."""
     variants = list(Variant.objects.select_for_update().filter(pk__in=list(variant_ids)))
     factor = (Decimal(100) + Decimal(percent)) / Decimal(100)
+    audit = []
     for variant in variants:
-        variant.price = max(quantize(variant.price * factor), Decimal("0.01"))
+        new_price = max(quantize(variant.price * factor), Decimal("0.01"))
+        audit.append(_audit(variant, "price", variant.price, new_price, acting_user))
+        variant.price = new_price
     Variant.objects.bulk_update(variants, ["price"])
+    VariantChange.objects.bulk_create(audit)
     refresh_price_from({v.product_id for v in variants})
     return len(variants)
 
 
 @transaction.atomic
-def set_stock(*, variant_ids: Iterable[int], quantity: int, acting_user=None) -> int:
+def set_stock(*, variant_ids: Iterable[int], quantity: int, acting_user) -> int:
+    """Set the shelf count after a stock-take. Returns rows changed."""
     if quantity < 0:
         raise ValueError("Stock cannot be negative.")
-    return Variant.objects.filter(pk__in=list(variant_ids)).update(stock=quantity)
+    variants = list(Variant.objects.select_for_update().filter(pk__in=list(variant_ids)))
+    Variant.objects.filter(pk__in=[v.pk for v in variants]).update(stock=quantity)
+    VariantChange.objects.bulk_create(
+        _audit(v, "stock", v.stock, quantity, acting_user) for v in variants
+    )
+    return len(variants)
+
+
+@transaction.atomic
+def add_stock(*, variant_ids: Iterable[int], quantity: int, acting_user) -> int:
+    """Add a delivery to the shelf. Relative, so orders placed meanwhile are not undone."""
+    if quantity < 1:
+        raise ValueError("Add at least one unit.")
+    variants = list(Variant.objects.select_for_update().filter(pk__in=list(variant_ids)))
+    Variant.objects.filter(pk__in=[v.pk for v in variants]).update(stock=F("stock") + quantity)
+    VariantChange.objects.bulk_create(
+        _audit(v, "stock", v.stock, v.stock + quantity, acting_user) for v in variants
+    )
+    return len(variants)
 
 
 def reserve_stock(quantities: dict[int, int]) -> None:
@@ -59,12 +91,18 @@ def reserve_stock(quantities: dict[int, int]) -> None:
     """
     for variant_id in sorted(quantities):
         quantity = quantities[variant_id]
-        taken = Variant.objects.filter(pk=variant_id, is_active=True, stock__gte=quantity).update(
-            stock=F("stock") - quantity
-        )
+        # Conditions on this row only: a join would move them into a subquery that
+        # PostgreSQL does not re-check after waiting for a concurrent buyer's lock.
+        taken = Variant.objects.filter(
+            pk=variant_id,
+            is_active=True,
+            stock__gte=quantity,
+            product_id__in=Product.objects.filter(is_active=True).values("pk"),
+        ).update(stock=F("stock") - quantity)
         if not taken:
             variant = Variant.objects.select_related("product").get(pk=variant_id)
-            raise OutOfStock(variant, variant.stock if variant.is_active else 0)
+            sold = variant.is_active and variant.product.is_active
+            raise OutOfStock(variant, variant.stock if sold else 0)
 
 
 def release_stock(quantities: dict[int, int]) -> None:

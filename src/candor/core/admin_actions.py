@@ -28,4 +28,6 @@ def action_with_form(*, form_class, title: str, apply):
 
     action.short_description = title
     action.__name__ = "action_" + "".join(c if c.isalnum() else "_" for c in title.lower())
+    # Offered only to staff who may change the objects, not to those who may only view them.
+    action.allowed_permissions = ("change",)
     return action

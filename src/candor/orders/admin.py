@@ -74,9 +74,11 @@ def _transition(to_status: str, title: str):
 
     action.short_description = title
     action.__name__ = f"mark_{to_status}"
+    action.allowed_permissions = ("change",)
     return action
 
 
+@admin.action(description="Record payment received (bank transfer, cash)", permissions=["change"])
 def record_payment(modeladmin, request, queryset):
     for order in queryset:
         try:
@@ -87,9 +89,6 @@ def record_payment(modeladmin, request, queryset):
             modeladmin.message_user(request, str(refused), messages.ERROR)
         else:
             modeladmin.message_user(request, f"{order.number}: payment recorded.")
-
-
-record_payment.short_description = "Record payment received (bank transfer, cash)"
 
 
 class ShipForm(forms.Form):
