@@ -154,3 +154,22 @@ def test_phone_order_without_email_sends_no_mail(place, variant, customer):
     assert order.source == OrderSource.PHONE and order.taken_by == staff
     assert OutboxMessage.objects.count() == 0
     assert order.history.get().changed_by == staff
+
+
+def test_broker_outage_after_commit_keeps_the_order_and_its_mail(place, variant, monkeypatch):
+    """P8: the mail row is written with the order; if the queue is down it waits, not lost."""
+    from candor.messaging.models import OutboxStatus
+    from candor.messaging.tasks import deliver_message
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(deliver_message, "delay", broker_down)
+    order = place({variant.pk: 1})
+    message = OutboxMessage.objects.get()
+    assert Order.objects.get().pk == order.pk
+    assert (message.status, message.subject) == (
+        OutboxStatus.PENDING,
+        f"Order {order.number} received",
+    )
+    assert len(mail.outbox) == 0

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -39,24 +39,33 @@ def enqueue(
     mail_class: MailClass,
     idempotency_key: str,
 ) -> OutboxMessage:
-    """Store one message (once per idempotency key) and schedule its delivery on commit."""
+    """Store one message (once per idempotency key) and schedule its delivery on commit.
+
+    Call it inside the transaction of the change the message reports, so the message exists
+    if and only if the change does.
+    """
     from .tasks import deliver_message
 
     existing = OutboxMessage.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         return existing
     subject, text, html = render_message(template, {**context, "mail_class": mail_class})
-    with transaction.atomic():
-        message = OutboxMessage.objects.create(
-            mail_class=mail_class,
-            template=template,
-            to_email=to_email,
-            subject=subject,
-            body_text=text,
-            body_html=html,
-            idempotency_key=idempotency_key,
-        )
-        transaction.on_commit(lambda: deliver_message.delay(message.pk))
+    try:
+        with transaction.atomic():  # a savepoint: losing a race must not spoil the caller's work
+            message = OutboxMessage.objects.create(
+                mail_class=mail_class,
+                template=template,
+                to_email=to_email,
+                subject=subject,
+                body_text=text,
+                body_html=html,
+                idempotency_key=idempotency_key,
+            )
+    except IntegrityError:
+        return OutboxMessage.objects.get(idempotency_key=idempotency_key)
+    # robust: a broker outage after commit must not turn a committed order into an error
+    # page; the row stays pending and the sweep delivers it later.
+    transaction.on_commit(lambda: deliver_message.delay(message.pk), robust=True)
     return message
 
 

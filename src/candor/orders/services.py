@@ -1,7 +1,8 @@
 """Order actions: placing an order, and every move through its lifecycle.
 
-Each action is one transaction that writes the status history row with the change, and
-queues its mail only once the transaction has committed.
+Each action is one transaction that writes the status history row and the customer's mail
+(an outbox row) with the change itself: both exist exactly when the change does. Delivery
+starts only after commit.
 """
 
 import uuid
@@ -136,7 +137,7 @@ def place_order(
                 source=source,
                 acting_user=acting_user,
             )
-            transaction.on_commit(lambda: send_order_notice(order, "placed"))
+            send_order_notice(order, "placed")
     except IntegrityError:
         # A concurrent submit with the same token won the race: return its order.
         existing = Order.objects.filter(checkout_token=checkout_token).first()
@@ -263,7 +264,7 @@ def change_status(
         )
         event = "paid" if to_status == OrderStatus.PAID else NOTICE_FOR.get(to_status)
         if event:
-            transaction.on_commit(lambda: send_order_notice(locked, event))
+            send_order_notice(locked, event)
     return locked
 
 
@@ -292,5 +293,5 @@ def record_payment(*, order: Order, acting_user, note: str = "") -> Order:
             changed_by=acting_user,
             note=note or "Payment received",
         )
-        transaction.on_commit(lambda: send_order_notice(locked, "paid"))
+        send_order_notice(locked, "paid")
     return locked
