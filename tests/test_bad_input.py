@@ -21,6 +21,8 @@ from hypothesis import strategies as st
 
 from candor.cart.models import Cart, CartLine
 from candor.catalog.models import Variant
+from candor.checkout.links import SALT as RETURN_SALT
+from candor.checkout.links import return_token
 from candor.orders.links import SALT, lookup_token
 from candor.orders.models import Order
 from tests.factories import BrandFactory, CategoryFactory, ProductFactory, VariantFactory
@@ -96,15 +98,22 @@ def flip_last(token: str) -> str:
     return token[:-1] + ("A" if token[-1] != "A" else "B")
 
 
+# Each page opens only from its own kind of link: the long-lived one mailed to the customer,
+# or the short-lived one the shopper (and the payment gateway) is sent back to.
 LINKS = pytest.mark.parametrize(
-    "url", ["/orders/view/{token}/", "/checkout/thanks/{token}/"], ids=["guest-order", "thanks"]
+    ("url", "make", "salt", "other"),
+    [
+        ("/orders/view/{token}/", lookup_token, SALT, return_token),
+        ("/checkout/thanks/{token}/", return_token, RETURN_SALT, lookup_token),
+    ],
+    ids=["guest-order", "thanks"],
 )
 
 
 @LINKS
-def test_genuine_link_opens_the_order(client, order, url):
+def test_genuine_link_opens_the_order(client, order, url, make, salt, other):
     """The control for the tampered cases below: the untouched link works."""
-    response = client.get(url.format(token=lookup_token(order.number)))
+    response = client.get(url.format(token=make(order.number)))
     assert response.status_code == 200
     assert order.number in response.content.decode()
 
@@ -113,16 +122,19 @@ def test_genuine_link_opens_the_order(client, order, url):
 @pytest.mark.parametrize(
     "tamper",
     [
-        lambda number: "garbage",
-        lambda number: flip_last(lookup_token(number)),
-        lambda number: lookup_token(number)[:-5],
-        lambda number: lookup_token(number).replace(":", "", 1),
-        lambda number: lookup_token("CN-0000-0000"),  # genuine signature, no such order
-        lambda number: signing.dumps({"order": number}, compress=True),  # wrong salt
-        lambda number: signing.dumps({"order": number}, salt=SALT, key="another-key" * 5),
-        lambda number: signing.dumps(["not", "a", "dict"], salt=SALT),
-        lambda number: signing.dumps({"order": 12345}, salt=SALT),
-        lambda number: quote(number),  # the bare order number is not a link
+        lambda number, make, salt, other: "garbage",
+        lambda number, make, salt, other: flip_last(make(number)),
+        lambda number, make, salt, other: make(number)[:-5],
+        lambda number, make, salt, other: make(number).replace(":", "", 1),
+        lambda number, make, salt, other: make("CN-0000-0000"),  # genuine, no such order
+        lambda number, make, salt, other: signing.dumps({"order": number}, compress=True),
+        lambda number, make, salt, other: signing.dumps(
+            {"order": number}, salt=salt, key="another-key" * 5
+        ),
+        lambda number, make, salt, other: signing.dumps(["not", "a", "dict"], salt=salt),
+        lambda number, make, salt, other: signing.dumps({"order": 12345}, salt=salt),
+        lambda number, make, salt, other: quote(number),  # the bare number is not a link
+        lambda number, make, salt, other: other(number),  # the other page's link
     ],
     ids=[
         "garbage",
@@ -135,17 +147,18 @@ def test_genuine_link_opens_the_order(client, order, url):
         "not-a-dict",
         "number-not-text",
         "bare-number",
+        "other-page-link",
     ],
 )
-def test_tampered_link_is_404(client, order, url, tamper):
-    response = client.get(url.format(token=tamper(order.number)))
+def test_tampered_link_is_404(client, order, url, make, salt, other, tamper):
+    response = client.get(url.format(token=tamper(order.number, make, salt, other)))
     assert not_found_message(response) == BAD_LINK
     assert order.number not in response.content.decode()
 
 
 @LINKS
-def test_expired_link_is_404(client, order, url, monkeypatch):
-    token = lookup_token(order.number)
+def test_expired_link_is_404(client, order, url, make, salt, other, monkeypatch):
+    token = make(order.number)
     later = (
         time.time() + timedelta(days=django_settings.ORDER_LINK_MAX_AGE_DAYS + 1).total_seconds()
     )
@@ -167,7 +180,7 @@ def test_any_order_link_token_is_404_never_500(token):
 
 def test_retry_card_with_a_tampered_link_is_404(client, order):
     before = Order.objects.values_list("id", "status").get()
-    response = client.post(f"/checkout/thanks/{flip_last(lookup_token(order.number))}/pay/")
+    response = client.post(f"/checkout/thanks/{flip_last(return_token(order.number))}/pay/")
     assert not_found_message(response) == BAD_LINK
     assert Order.objects.values_list("id", "status").get() == before
 
@@ -184,7 +197,7 @@ def test_get_on_post_only_endpoints_is_405_and_changes_nothing(client, order, va
         f"/cart/add/?variant={variant.pk}&quantity=1",
         f"/cart/line/{line.pk}/update/?quantity=5",
         f"/cart/line/{line.pk}/remove/",
-        f"/checkout/thanks/{lookup_token(order.number)}/pay/",
+        f"/checkout/thanks/{return_token(order.number)}/pay/",
         "/payments/webhooks/stripe/",
     ]
     before = (

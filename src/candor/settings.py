@@ -185,6 +185,13 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     # Retries after backoff, and mail left "sending" by a worker that died.
     "deliver-due-mail": {"task": "candor.messaging.tasks.deliver_due_messages", "schedule": 60.0},
+    # Orders nobody paid for give their stock back.
+    "cancel-unpaid-orders": {"task": "candor.orders.tasks.cancel_unpaid_orders", "schedule": 900.0},
+}
+# How long an order may await payment, per method, before it is cancelled (hours).
+UNPAID_ORDER_HOURS = {
+    "card": env.int("UNPAID_CARD_ORDER_HOURS", default=24),
+    "bank_transfer": env.int("UNPAID_BANK_TRANSFER_ORDER_HOURS", default=7 * 24),
 }
 
 # Payments: the card adapter talks to Stripe Checkout; secrets never live in the database.

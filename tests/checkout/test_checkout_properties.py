@@ -20,16 +20,31 @@ from hypothesis import strategies as st
 
 from candor.cart.models import Cart, CartLine
 from candor.cart.services import SESSION_KEY as CART_KEY
+from candor.cart.services import contents
 from candor.catalog.models import Variant
 from candor.checkout.forms import DetailsForm, ReviewForm
+from candor.checkout.links import order_number_from
+from candor.checkout.services import cart_digest
 from candor.checkout.validators import FALLBACK, POSTCODE_PATTERNS
 from candor.checkout.views import DETAILS_KEY, TOKEN_KEY
 from candor.core.models import ShopSettings
-from candor.orders.links import order_from_token
 from candor.orders.models import Order
 from tests.factories import ShippingMethodFactory, ShippingZoneFactory
 
 pytestmark = pytest.mark.django_db
+
+
+class ReviewingClient(Client):
+    """A shopper's browser: like the review page, it sends the fingerprint of the cart it
+    shows along with the review form (unless a test sends its own)."""
+
+    def post(self, path, data=None, **extra):
+        if path == "/checkout/review/" and isinstance(data, dict) and "cart_digest" not in data:
+            cart_id = self.session.get(CART_KEY)
+            cart = Cart.objects.filter(pk=cart_id).first() if cart_id else None
+            data = {**data, "cart_digest": cart_digest(contents(cart))}
+        return super().post(path, data, **extra)
+
 
 PROPERTY = settings(
     max_examples=30,
@@ -100,7 +115,7 @@ def shopper(variant, quantity: int = IN_CART) -> Client:
     endpoints have their own tests, and this keeps each example cheap)."""
     cart = Cart.objects.create()
     CartLine.objects.create(cart=cart, variant=variant, quantity=quantity)
-    client = Client()
+    client = ReviewingClient()
     session = client.session
     session[CART_KEY] = cart.pk
     session.save()
@@ -495,7 +510,7 @@ def order_named_by(response) -> str:
     """The order number in the signed thanks link a response redirects to."""
     match = re.fullmatch(r"http://testserver/checkout/thanks/([^/]+)/", response["Location"])
     assert match, response["Location"]
-    return order_from_token(match[1])
+    return order_number_from(match[1])
 
 
 def assert_one_order_placed(response, before: tuple, quantity: int) -> Order:
@@ -678,7 +693,8 @@ def test_p2_checkout_requires_exactly_what_delivery_needs(shop, standard_shippin
     }
     review_form = ReviewForm(shipping_methods=[standard_shipping], payment_choices=[("cod", "")])
     assert {n for n, f in review_form.fields.items() if f.required} == {
-        "token",
+        "token",  # hidden: makes the submit idempotent
+        "cart_digest",  # hidden: what the shopper reviewed
         "shipping_method",
         "payment_method",
     }

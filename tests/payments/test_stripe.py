@@ -9,6 +9,7 @@ from urllib.parse import parse_qs
 
 import pytest
 import responses
+from django.test import Client
 
 from candor.catalog.models import Variant
 from candor.messaging.models import OutboxMessage
@@ -99,12 +100,14 @@ def test_checkout_redirects_to_hosted_page_and_sends_only_what_the_charge_needs(
         "q",  # the site search box in the header
         "csrfmiddlewaretoken",
         "token",
+        "cart_digest",
         "shipping_method",
         "payment_method",
         "note",
     }
     assert "cc-number" not in page and "cvc" not in page.lower()
     token = review.context["form"].initial["token"]
+    digest = review.context["form"].initial["cart_digest"]
 
     with responses.RequestsMock() as stub:
         stub.post(SESSIONS_URL, json=stripe_session())
@@ -112,6 +115,7 @@ def test_checkout_redirects_to_hosted_page_and_sends_only_what_the_charge_needs(
             "/checkout/review/",
             {
                 "token": token,
+                "cart_digest": digest,
                 "shipping_method": standard_shipping.pk,
                 "payment_method": "card",
             },
@@ -149,13 +153,15 @@ def test_gateway_down_keeps_order_and_offers_retry(
             "billing_same_as_shipping": "on",
         },
     )
-    token = client.get("/checkout/review/").context["form"].initial["token"]
+    initial = client.get("/checkout/review/").context["form"].initial
+    token, digest = initial["token"], initial["cart_digest"]
     with responses.RequestsMock() as stub:
         stub.post(SESSIONS_URL, status=500, json={"error": {"message": "down"}})
         response = client.post(
             "/checkout/review/",
             {
                 "token": token,
+                "cart_digest": digest,
                 "shipping_method": standard_shipping.pk,
                 "payment_method": "card",
             },
@@ -287,3 +293,111 @@ def test_card_is_not_offered_without_gateway_secrets(
     )
     page = client.get("/checkout/review/").content.decode()
     assert 'value="cod"' in page and 'value="card"' not in page
+
+
+def test_paying_again_replaces_the_open_session(client, card_order, variant):
+    """P13: a second 'Pay by card' closes the first session, so one order is paid once;
+    the old session's expiry then does not cancel the order."""
+    from candor.payments.services import start_payment
+
+    with responses.RequestsMock() as stub:
+        stub.post(SESSIONS_URL, json=stripe_session("cs_test_456"))
+        stub.post(f"{SESSIONS_URL}/cs_test_123/expire", json=stripe_session(status="expired"))
+        start_payment(
+            order=card_order,
+            success_url="http://testserver/ok",
+            cancel_url="http://testserver/cancel",
+        )
+        assert [call.request.url for call in stub.calls] == [
+            SESSIONS_URL,
+            f"{SESSIONS_URL}/cs_test_123/expire",
+        ]
+    statuses = dict(Payment.objects.values_list("provider_reference", "status"))
+    assert statuses == {"cs_test_123": PaymentStatus.FAILED, "cs_test_456": PaymentStatus.PENDING}
+
+    response = post_event(
+        client, event("evt_old", "checkout.session.expired", stripe_session("cs_test_123"))
+    )
+    assert response.content == b"payment failed"
+    assert Order.objects.get().status == OrderStatus.PENDING_PAYMENT
+    assert Variant.objects.get(pk=variant.pk).stock == 8
+
+
+def test_a_second_paid_session_is_flagged_for_refund(client, card_order):
+    """P13: if two sessions were both paid, the order is paid once and staff are told to
+    refund the other."""
+    Payment.objects.create(
+        order=card_order,
+        method="card",
+        amount=card_order.total,
+        currency="PKR",
+        provider_reference="cs_test_999",
+    )
+    post_event(client, event("evt_1", "checkout.session.completed", paid_session(card_order)))
+    second = post_event(
+        client,
+        event("evt_2", "checkout.session.completed", paid_session(card_order, id="cs_test_999")),
+    )
+    assert second.content == b"duplicate payment"
+    order = Order.objects.get()
+    assert order.history.filter(from_status="pending_payment", to_status="paid").count() == 1
+    assert order.history.last().note == "Second card payment received (cs_test_999): refund it."
+
+
+def test_money_arriving_after_cancellation_is_flagged_for_refund(client, card_order, committed):
+    from candor.orders.services import change_status
+
+    committed(change_status, order=card_order, to_status="cancelled", acting_user=None)
+    response = post_event(
+        client, event("evt_1", "checkout.session.completed", paid_session(card_order))
+    )
+    assert response.content == b"order closed"
+    order = Order.objects.get()
+    assert order.status == OrderStatus.CANCELLED and not order.is_paid
+    assert order.history.last().note == (
+        "Card payment received after the order closed (cs_test_123): refund it."
+    )
+
+
+def test_return_addresses_given_to_the_gateway_open_no_personal_data(
+    client, variant, standard_shipping, payments_enabled
+):
+    """P16: the gateway gets short-lived return links that open only the thanks page, not the
+    order page with the customer's addresses; sessions expire within hours."""
+    from candor.checkout.links import order_number_from
+
+    client.post("/cart/add/", {"variant": variant.pk, "quantity": 1})
+    client.post(
+        "/checkout/",
+        {
+            "email": "a@example.com",
+            "phone": "03001234567",
+            "shipping_name": "Sana Mir",
+            "shipping_line1": "1 Road",
+            "shipping_city": "Lahore",
+            "shipping_country": "PK",
+            "billing_same_as_shipping": "on",
+        },
+    )
+    initial = client.get("/checkout/review/").context["form"].initial
+    with responses.RequestsMock() as stub:
+        stub.post(SESSIONS_URL, json=stripe_session())
+        before = int(time.time())
+        client.post(
+            "/checkout/review/",
+            {
+                "token": initial["token"],
+                "cart_digest": initial["cart_digest"],
+                "shipping_method": standard_shipping.pk,
+                "payment_method": "card",
+            },
+        )
+        sent = parse_qs(stub.calls[0].request.body)
+    order = Order.objects.get()
+    success = sent["success_url"][0]
+    token = re.fullmatch(r"http://testserver/checkout/thanks/([^/]+)/\?card=done", success)[1]
+    assert order_number_from(token) == order.number
+    assert Client().get(f"/orders/view/{token}/").status_code == 404
+    page = Client().get(f"/checkout/thanks/{token}/").content.decode()
+    assert order.number in page and "Sana Mir" not in page and "1 Road" not in page
+    assert before + 2 * 3600 <= int(sent["expires_at"][0]) <= int(time.time()) + 2 * 3600

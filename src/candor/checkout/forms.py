@@ -99,6 +99,7 @@ class ReviewForm(forms.Form):
     """Step two: how it ships and how it is paid, plus an optional note."""
 
     token = forms.UUIDField(widget=forms.HiddenInput)
+    cart_digest = forms.CharField(max_length=64, widget=forms.HiddenInput)
     shipping_method = forms.ModelChoiceField(
         queryset=ShippingMethod.objects.none(),
         widget=forms.RadioSelect,

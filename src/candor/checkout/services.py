@@ -1,44 +1,74 @@
 """The checkout: turn a cart and the shopper's details into an order, once."""
 
+import hashlib
 import uuid
 from dataclasses import fields
 
-from candor.cart.models import Cart
-from candor.cart.services import clear, contents
+from django.db import transaction
+
+from candor.cart.models import Cart, CartLine
+from candor.cart.services import CartContents, contents
 from candor.orders.models import Order, OrderSource
-from candor.orders.services import CustomerDetails, place_order
+from candor.orders.services import CustomerDetails, OrderError, place_order
+from candor.payments.adapters import ADAPTERS
 
 CUSTOMER_FIELDS = {f.name for f in fields(CustomerDetails)}
+
+
+class CartChanged(OrderError):
+    """The cart is not what the shopper reviewed (another tab, a price change)."""
 
 
 def customer_from(details: dict) -> CustomerDetails:
     return CustomerDetails(**{k: v for k, v in details.items() if k in CUSTOMER_FIELDS})
 
 
+def cart_digest(cart_contents: CartContents) -> str:
+    """A fingerprint of what the review page showed: items, quantities and prices."""
+    parts = sorted(
+        f"{item.variant.pk}:{item.quantity}:{item.variant.price}" for item in cart_contents.items
+    )
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
 def checkout_cart(
     *,
     cart: Cart | None,
     checkout_token: uuid.UUID,
+    reviewed_digest: str,
     details: dict,
     shipping_method_id: int,
     payment_method: str,
     note: str,
     user,
 ) -> tuple[Order, bool]:
-    """Place the cart's order and empty the cart. Raises OutOfStock or OrderError.
+    """Place the order the shopper reviewed and take its items out of the cart, in one
+    transaction. Raises CartChanged, OutOfStock or OrderError, leaving everything as it was.
 
-    A repeated submit (same token) returns the first order and leaves the cart alone.
+    A repeated submit (same token) returns the first order and changes nothing.
     """
-    order, created = place_order(
-        checkout_token=checkout_token,
-        quantities=contents(cart).quantities,
-        customer=customer_from(details),
-        shipping_method_id=shipping_method_id,
-        payment_method=payment_method,
-        note=note,
-        user=user,
-        source=OrderSource.WEB,
-    )
-    if created and cart is not None:
-        clear(cart)
+    existing = Order.objects.filter(checkout_token=checkout_token).first()
+    if existing is not None:
+        return existing, False
+    cart_contents = contents(cart)
+    if cart_digest(cart_contents) != reviewed_digest:
+        raise CartChanged(
+            "Your cart changed since this page was shown. Please check it and place the "
+            "order again."
+        )
+    adapter = ADAPTERS.get(payment_method)
+    with transaction.atomic():
+        order, created = place_order(
+            checkout_token=checkout_token,
+            quantities=cart_contents.quantities,
+            customer=customer_from(details),
+            shipping_method_id=shipping_method_id,
+            payment_method=payment_method,
+            payment_instructions=adapter.instructions() if adapter else "",
+            note=note,
+            user=user,
+            source=OrderSource.WEB,
+        )
+        if created and cart is not None:
+            CartLine.objects.filter(cart=cart, variant_id__in=cart_contents.quantities).delete()
     return order, created

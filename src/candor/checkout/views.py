@@ -8,15 +8,15 @@ from django.views.decorators.http import require_POST
 from django_countries import countries
 
 from candor.cart.services import contents, find_cart
-from candor.orders.links import lookup_token, order_from_token
 from candor.orders.models import Order, OrderStatus, PaymentMethod
 from candor.orders.services import OrderError, OutOfStock
 from candor.orders.shipping import methods_for
-from candor.payments.adapters import ADAPTERS, PaymentUnavailable, available_methods
+from candor.payments.adapters import PaymentUnavailable, available_methods
 from candor.payments.services import start_payment
 
 from .forms import DetailsForm, ReviewForm
-from .services import checkout_cart
+from .links import order_number_from, return_token
+from .services import cart_digest, checkout_cart
 
 DETAILS_KEY = "checkout_details"
 TOKEN_KEY = "checkout_token"
@@ -52,11 +52,14 @@ def details(request):
     )
 
 
-def _review_form(request, details_data, data=None):
+def _review_form(request, details_data, cart_contents, data=None):
     payment_choices = [(a.code, PaymentMethod(a.code).label) for a in available_methods()]
     return ReviewForm(
         data,
-        initial={"token": request.session.setdefault(TOKEN_KEY, str(uuid.uuid4()))},
+        initial={
+            "token": request.session.setdefault(TOKEN_KEY, str(uuid.uuid4())),
+            "cart_digest": cart_digest(cart_contents),
+        },
         shipping_methods=methods_for(details_data["shipping_country"]),
         payment_choices=payment_choices,
     )
@@ -68,7 +71,9 @@ def review(request):
         return redirect("checkout:details")
     cart = find_cart(request)
     cart_contents = contents(cart)
-    form = _review_form(request, details_data, request.POST if request.method == "POST" else None)
+    form = _review_form(
+        request, details_data, cart_contents, request.POST if request.method == "POST" else None
+    )
     error = ""
     if (
         request.method == "POST"
@@ -81,6 +86,7 @@ def review(request):
             order, _ = checkout_cart(
                 cart=cart,
                 checkout_token=form.cleaned_data["token"],
+                reviewed_digest=form.cleaned_data["cart_digest"],
                 details=details_data,
                 shipping_method_id=form.cleaned_data["shipping_method"].pk,
                 payment_method=form.cleaned_data["payment_method"],
@@ -120,7 +126,7 @@ def review(request):
 
 
 def _thanks_url(request, order: Order, **query) -> str:
-    url = request.build_absolute_uri(reverse("checkout:thanks", args=[lookup_token(order.number)]))
+    url = request.build_absolute_uri(reverse("checkout:thanks", args=[return_token(order.number)]))
     return url + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
 
 
@@ -137,10 +143,10 @@ def _pay_by_card(request, order: Order):
             success_url=_thanks_url(request, order, card="done"),
             cancel_url=_thanks_url(request, order, card="cancelled"),
         )
-    except PaymentUnavailable as failure:
+    except PaymentUnavailable:
         messages.error(
             request,
-            f"The card payment page could not be opened: {failure} "
+            "The card payment page could not be opened just now. "
             "Your order is saved; you can try again below.",
         )
         return redirect(_thanks_url(request, order))
@@ -148,7 +154,7 @@ def _pay_by_card(request, order: Order):
 
 
 def _order_for(token: str) -> Order:
-    number = order_from_token(token)
+    number = order_number_from(token)
     order = Order.objects.filter(number=number).first() if number else None
     if order is None:
         raise Http404("This link is not valid or has expired.")
@@ -157,16 +163,11 @@ def _order_for(token: str) -> Order:
 
 def thanks(request, token):
     order = _order_for(token)
-    adapter = ADAPTERS[order.payment_method]
-    instructions = ""
-    if order.payment_method != PaymentMethod.CARD:
-        instructions = adapter.start(order, success_url="", cancel_url="").instructions
     return render(
         request,
         "checkout/thanks.html",
         {
             "order": order,
-            "instructions": instructions,
             "token": token,
             "card_state": request.GET.get("card", ""),
             "can_pay_by_card": order.payment_method == PaymentMethod.CARD

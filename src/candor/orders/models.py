@@ -98,6 +98,9 @@ class Order(models.Model):
     status = models.CharField(max_length=20, choices=OrderStatus.choices)
     payment_method = models.CharField(max_length=20, choices=PaymentMethod.choices)
     paid_at = models.DateTimeField(null=True, blank=True)
+    payment_instructions = models.TextField(
+        blank=True, help_text="What the customer was told about paying (bank details, cash)."
+    )
 
     email = models.EmailField(blank=True, help_text="Empty only for phone orders without email.")
     phone = PhoneNumberField()

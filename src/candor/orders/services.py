@@ -7,6 +7,7 @@ starts only after commit.
 
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -30,7 +31,16 @@ from .models import (
 from .notices import send_order_notice
 from .shipping import methods_for
 
-__all__ = ["OutOfStock", "OrderError", "CustomerDetails", "place_order", "change_status"]
+__all__ = [
+    "OutOfStock",
+    "OrderError",
+    "CustomerDetails",
+    "place_order",
+    "change_status",
+    "record_payment",
+    "add_note",
+    "cancel_unpaid_orders",
+]
 
 
 class OrderError(Exception):
@@ -107,6 +117,7 @@ def place_order(
     shipping_method_id: int,
     payment_method: str,
     note: str = "",
+    payment_instructions: str = "",
     user=None,
     source: str = OrderSource.WEB,
     acting_user=None,
@@ -133,6 +144,7 @@ def place_order(
                 shipping_method_id=shipping_method_id,
                 payment_method=payment_method,
                 note=note,
+                payment_instructions=payment_instructions,
                 user=user,
                 source=source,
                 acting_user=acting_user,
@@ -155,6 +167,7 @@ def _create_order(
     shipping_method_id,
     payment_method,
     note,
+    payment_instructions,
     user,
     source,
     acting_user,
@@ -182,6 +195,7 @@ def _create_order(
         status=status,
         payment_method=payment_method,
         note=note.strip(),
+        payment_instructions=payment_instructions,
         shipping_method_name=method.name,
         currency=ShopSettings.load().currency,
         subtotal=subtotal,
@@ -295,3 +309,40 @@ def record_payment(*, order: Order, acting_user, note: str = "") -> Order:
         )
         send_order_notice(locked, "paid")
     return locked
+
+
+def add_note(*, order: Order, note: str, acting_user) -> None:
+    """Write something staff must see (a duplicate payment, say) into the order's history."""
+    OrderStatusChange.objects.create(
+        order=order,
+        from_status=order.status,
+        to_status=order.status,
+        changed_by=acting_user,
+        note=note[:300],
+    )
+
+
+def cancel_unpaid_orders(*, older_than: dict[str, timedelta], now=None) -> list[str]:
+    """Cancel orders still awaiting payment after their method's grace period, so their
+    stock goes back on sale. Returns the numbers cancelled."""
+    now = now or timezone.now()
+    cancelled = []
+    for method, grace in older_than.items():
+        stale = Order.objects.filter(
+            status=OrderStatus.PENDING_PAYMENT,
+            paid_at__isnull=True,
+            payment_method=method,
+            created_at__lt=now - grace,
+        )
+        for order in stale.order_by("id"):
+            try:
+                change_status(
+                    order=order,
+                    to_status=OrderStatus.CANCELLED,
+                    acting_user=None,
+                    note="Not paid in time",
+                )
+            except OrderError:  # paid or changed meanwhile
+                continue
+            cancelled.append(order.number)
+    return cancelled

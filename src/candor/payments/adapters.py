@@ -4,6 +4,8 @@ Each adapter says whether it is offered and what happens after the order is plac
 redirect to a hosted page, or instructions to show. The shop never sees card data.
 """
 
+import logging
+import time
 from dataclasses import dataclass
 
 import stripe
@@ -13,6 +15,8 @@ from candor.core.money import to_minor_units
 from candor.orders.models import Order, PaymentMethod
 
 from .models import PaymentSettings
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -32,8 +36,11 @@ class CashOnDelivery:
     def is_available(self, config: PaymentSettings) -> bool:
         return config.cod_enabled
 
+    def instructions(self) -> str:
+        return "Pay the courier in cash when your order arrives."
+
     def start(self, order: Order, *, success_url: str, cancel_url: str) -> PaymentStart:
-        return PaymentStart(instructions="Pay the courier in cash when your order arrives.")
+        return PaymentStart(instructions=self.instructions())
 
 
 class BankTransfer:
@@ -42,8 +49,11 @@ class BankTransfer:
     def is_available(self, config: PaymentSettings) -> bool:
         return config.bank_transfer_enabled
 
+    def instructions(self) -> str:
+        return PaymentSettings.load().bank_transfer_instructions
+
     def start(self, order: Order, *, success_url: str, cancel_url: str) -> PaymentStart:
-        return PaymentStart(instructions=PaymentSettings.load().bank_transfer_instructions)
+        return PaymentStart(instructions=self.instructions())
 
 
 class StripeCheckout:
@@ -55,6 +65,12 @@ class StripeCheckout:
         return config.card_enabled and bool(
             settings.STRIPE_SECRET_KEY and settings.STRIPE_WEBHOOK_SECRET
         )
+
+    # Stripe's minimum is 30 minutes; unpaid sessions expire, and their orders with them.
+    SESSION_LIFETIME_SECONDS = 2 * 3600
+
+    def instructions(self) -> str:
+        return ""
 
     def client(self) -> stripe.StripeClient:
         return stripe.StripeClient(
@@ -74,6 +90,7 @@ class StripeCheckout:
             "success_url": success_url,
             "cancel_url": cancel_url,
             "metadata": {"order_number": order.number},
+            "expires_at": int(time.time()) + self.SESSION_LIFETIME_SECONDS,
             "line_items": [
                 {
                     "quantity": 1,
@@ -94,6 +111,13 @@ class StripeCheckout:
         except stripe.StripeError as error:
             raise PaymentUnavailable(str(error.user_message or error)) from error
         return PaymentStart(redirect_url=session.url or "", provider_reference=session.id)
+
+    def expire(self, session_id: str) -> None:
+        """Close a session nobody should pay any more (a newer one replaces it)."""
+        try:
+            self.client().v1.checkout.sessions.expire(session_id)
+        except stripe.StripeError as error:  # already expired or completed: nothing to close
+            logger.info("stripe session %s not expired: %s", session_id, error)
 
     def parse_event(self, payload: bytes, signature: str) -> stripe.Event:
         """Verify the signature; raises ValueError or stripe.SignatureVerificationError."""

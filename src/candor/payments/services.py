@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 
 from candor.core.money import to_minor_units
 from candor.orders.models import Order, OrderStatus
-from candor.orders.services import OrderError, change_status, record_payment
+from candor.orders.services import OrderError, add_note, change_status, record_payment
 
 from .adapters import ADAPTERS, PaymentStart
 from .models import Payment, PaymentStatus, WebhookEvent
@@ -15,10 +15,24 @@ logger = logging.getLogger(__name__)
 
 
 def start_payment(*, order: Order, success_url: str, cancel_url: str) -> PaymentStart:
-    """Ask the order's payment method what comes next. Raises PaymentUnavailable."""
+    """Ask the order's payment method what comes next. Raises PaymentUnavailable.
+
+    For a hosted card page, a new session replaces any still open for the order, so the
+    customer can never pay one order twice through two tabs.
+    """
     adapter = ADAPTERS[order.payment_method]
     started = adapter.start(order, success_url=success_url, cancel_url=cancel_url)
-    if started.provider_reference:
+    if not started.provider_reference:
+        return started
+    with transaction.atomic():
+        superseded = list(
+            Payment.objects.select_for_update()
+            .filter(order=order, status=PaymentStatus.PENDING)
+            .exclude(provider_reference=started.provider_reference)
+        )
+        Payment.objects.filter(pk__in=[p.pk for p in superseded]).update(
+            status=PaymentStatus.FAILED
+        )
         Payment.objects.get_or_create(
             provider_reference=started.provider_reference,
             defaults={
@@ -28,6 +42,8 @@ def start_payment(*, order: Order, success_url: str, cancel_url: str) -> Payment
                 "currency": order.currency,
             },
         )
+    for payment in superseded:
+        adapter.expire(payment.provider_reference)
     return started
 
 
@@ -62,9 +78,15 @@ def _apply_stripe_event(event) -> str:
     if event.type.endswith("expired") or event.type.endswith("failed"):
         payment.status = PaymentStatus.FAILED
         payment.save(update_fields=["status", "updated_at"])
-        if payment.order.status == OrderStatus.PENDING_PAYMENT and not payment.order.is_paid:
+        another_open = (
+            Payment.objects.filter(order=payment.order, status=PaymentStatus.PENDING)
+            .exclude(pk=payment.pk)
+            .exists()
+        )
+        order = payment.order
+        if order.status == OrderStatus.PENDING_PAYMENT and not order.is_paid and not another_open:
             change_status(
-                order=payment.order,
+                order=order,
                 to_status=OrderStatus.CANCELLED,
                 acting_user=None,
                 note="Card payment not completed",
@@ -80,11 +102,28 @@ def _apply_stripe_event(event) -> str:
             "stripe session %s amount does not match order %s", session.id, payment.order.number
         )
         return "amount mismatch"
+    if payment.status == PaymentStatus.SUCCEEDED:
+        return "already paid"  # another event about the same, already applied, payment
     payment.status = PaymentStatus.SUCCEEDED
     payment.save(update_fields=["status", "updated_at"])
+    order = payment.order
+    if order.is_paid:
+        # Paid twice (say, two tabs before a session could be closed): staff must refund one.
+        add_note(
+            order=order,
+            acting_user=None,
+            note=f"Second card payment received ({session.id}): refund it.",
+        )
+        logger.error("order %s paid twice", order.number)
+        return "duplicate payment"
     try:
-        record_payment(order=payment.order, acting_user=None, note="Card payment (Stripe)")
+        record_payment(order=order, acting_user=None, note="Card payment (Stripe)")
     except OrderError:
-        logger.error("payment for %s arrived after it was closed", payment.order.number)
+        add_note(
+            order=order,
+            acting_user=None,
+            note=f"Card payment received after the order closed ({session.id}): refund it.",
+        )
+        logger.error("payment for %s arrived after it was closed", order.number)
         return "order closed"
     return "order paid"
