@@ -25,9 +25,9 @@ from candor.catalog.models import Variant
 from candor.checkout.forms import DetailsForm, ReviewForm
 from candor.checkout.links import order_number_from
 from candor.checkout.services import cart_digest
-from candor.checkout.validators import FALLBACK, POSTCODE_PATTERNS
 from candor.checkout.views import DETAILS_KEY, TOKEN_KEY
 from candor.core.models import ShopSettings
+from candor.core.postcodes import FALLBACK, POSTCODE_PATTERNS
 from candor.orders.models import Order
 from tests.factories import ShippingMethodFactory, ShippingZoneFactory
 

@@ -282,3 +282,14 @@ def test_outbox_is_readable_in_the_back_office(staff_client, place, variant):
 def test_back_office_pages_open(staff_client, place, variant, path):
     place({variant.pk: 1})
     assert staff_client.get(path).status_code == 200
+
+
+def test_phone_order_postcode_follows_the_country_rules(staff_client, standard_shipping):
+    VariantFactory(sku="PH-1", stock=5)
+    response = staff_client.post(
+        "/backoffice/orders/order/phone/",
+        phone_order_data(standard_shipping, shipping_postcode="ABC"),
+    )
+    assert response.status_code == 400
+    assert "This postcode is not in the format used in that country." in response.content.decode()
+    assert Order.objects.count() == 0

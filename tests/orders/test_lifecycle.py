@@ -166,3 +166,12 @@ def test_guest_link_expires(client, place, variant, settings):
     later = timezone.now().timestamp() + timedelta(days=181).total_seconds()
     with mock.patch("time.time", return_value=later):
         assert client.get(f"/orders/view/{token}/").status_code == 404
+
+
+def test_cash_paid_before_dispatch_is_refunded_not_stuck(place, variant, walk, pay):
+    """A cash-on-delivery order paid at the counter can still be refunded."""
+    order = pay(place({variant.pk: 2}))
+    assert order.status == "confirmed" and order.is_paid
+    assert "refunded" in allowed_transitions(order)
+    walk(order, "refunded")
+    assert Variant.objects.get(pk=variant.pk).stock == 10

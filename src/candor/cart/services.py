@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from candor.catalog.models import Variant
 
@@ -107,7 +107,11 @@ def add_item(*, cart: Cart, variant_id: int, quantity: int) -> CartLine:
         raise CartError("Quantity must be at least 1.")
     _check_quantity(variant, total)
     if line is None:
-        line = CartLine.objects.create(cart=cart, variant=variant, quantity=total)
+        try:
+            with transaction.atomic():  # a savepoint: a double click may have added it first
+                line = CartLine.objects.create(cart=cart, variant=variant, quantity=total)
+        except IntegrityError:
+            raise CartError("This item was just added to your cart; check the quantity.") from None
     else:
         line.quantity = total
         line.save(update_fields=["quantity"])

@@ -4,9 +4,8 @@ from django_countries.fields import LazyTypedChoiceField
 from phonenumber_field.formfields import PhoneNumberField
 
 from candor.core.models import ShopSettings
+from candor.core.postcodes import validate_postcode
 from candor.orders.models import ShippingMethod
-
-from .validators import validate_postcode
 
 ADDRESS_FIELDS = ("name", "line1", "line2", "city", "postcode", "country")
 

@@ -7,6 +7,7 @@ from phonenumber_field.formfields import PhoneNumberField
 
 from candor.catalog.models import Variant
 from candor.core.models import ShopSettings
+from candor.core.postcodes import validate_postcode
 
 from .models import PaymentMethod, ShippingMethod
 
@@ -52,6 +53,12 @@ class PhoneOrderForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        country, postcode = cleaned.get("shipping_country"), cleaned.get("shipping_postcode")
+        if country and postcode:
+            try:
+                cleaned["shipping_postcode"] = validate_postcode(postcode, country)
+            except forms.ValidationError as error:
+                self.add_error("shipping_postcode", error)
         quantities: dict[int, int] = {}
         for index in range(LINE_COUNT):
             sku = (cleaned.get(f"sku_{index}") or "").strip()

@@ -70,7 +70,8 @@ class CustomerDetails:
 
 TRANSITIONS: dict[str, set[str]] = {
     OrderStatus.PENDING_PAYMENT: {OrderStatus.PAID, OrderStatus.CANCELLED},
-    OrderStatus.CONFIRMED: {OrderStatus.PACKED, OrderStatus.CANCELLED},
+    # Confirmed is cash on delivery; paid early (cash at the counter), it is refunded instead.
+    OrderStatus.CONFIRMED: {OrderStatus.PACKED, OrderStatus.CANCELLED, OrderStatus.REFUNDED},
     OrderStatus.PAID: {OrderStatus.PACKED, OrderStatus.REFUNDED},
     OrderStatus.PACKED: {OrderStatus.SHIPPED, OrderStatus.CANCELLED, OrderStatus.REFUNDED},
     OrderStatus.SHIPPED: {OrderStatus.DELIVERED},
