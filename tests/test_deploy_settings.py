@@ -30,6 +30,7 @@ def production_env(tmp_path):
         "ALLOWED_HOSTS": "shop.example.com",
         "REDIS_URL": "redis://127.0.0.1:6379/0",
         "EMAIL_URL": "smtp+tls://mailer:mail-password@127.0.0.1:587",
+        "SITE_URL": "https://shop.example.com",
     }
 
 
@@ -107,3 +108,12 @@ def test_production_refuses_an_empty_secret_key_P14(production_env):
         "django.core.exceptions.ImproperlyConfigured: "
         "Set the SECRET_KEY environment variable (it is empty)"
     )
+
+
+@pytest.mark.parametrize("name", ["DATABASE_URL", "EMAIL_URL", "SITE_URL", "ALLOWED_HOSTS"])
+def test_production_refuses_to_start_without_its_services_P14(production_env, name):
+    """No silent fallback to SQLite, file mail or links to 127.0.0.1 in production."""
+    del production_env[name]
+    result = _manage(production_env, "check")
+    assert result.returncode == 1
+    assert f"Set {name} in the environment" in result.stderr

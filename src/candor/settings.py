@@ -48,6 +48,13 @@ if PRODUCTION and not SECRET_KEY.strip():
     raise environ.ImproperlyConfigured("Set the SECRET_KEY environment variable (it is empty)")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# In production these have no defaults: a missing one stops start-up instead of quietly
+# falling back to SQLite, mail written to files, or links to 127.0.0.1 in customers' mail.
+REQUIRED_IN_PRODUCTION = ("DATABASE_URL", "EMAIL_URL", "SITE_URL", "ALLOWED_HOSTS")
+if PRODUCTION:
+    missing = [name for name in REQUIRED_IN_PRODUCTION if not env.str(name, default="").strip()]
+    if missing:
+        raise environ.ImproperlyConfigured(f"Set {', '.join(missing)} in the environment")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
@@ -209,6 +216,8 @@ SESSION_COOKIE_HTTPONLY = True
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # Load balancers probe over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

@@ -76,10 +76,14 @@ def test_merge_respects_the_per_line_maximum():
     assert lines(own) == {plenty.pk: MAX_QUANTITY}
 
 
-def test_header_shows_cart_count_without_touching_sessions_for_new_visitors(
-    client, variant, django_assert_num_queries
-):
-    client.get("/cart/")
-    client.post("/cart/add/", {"variant": variant.pk, "quantity": 2})
+def test_browsing_sets_no_cookie_and_the_header_counts_items(client, variant):
+    """P1: looking around sets no cookie at all; a page with a form sets only the essential
+    CSRF cookie; the first add to cart sets only the session cookie."""
+    for path in ("/", "/cart/", f"/c/{variant.product.category.slug}/", "/search/?q=phone"):
+        assert dict(client.get(path).cookies) == {}, path
+    product_page = client.get(variant.product.get_absolute_url())
+    assert set(product_page.cookies) == {"csrftoken"}
+    added = client.post("/cart/add/", {"variant": variant.pk, "quantity": 2})
+    assert set(added.cookies) == {"sessionid"}
     page = client.get("/cart/").content.decode()
     assert 'aria-label="2 items"' in page

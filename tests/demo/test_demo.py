@@ -14,7 +14,7 @@ def test_demo_shop_is_believable_and_loads_once():
     assert Category.objects.count() == 15
     assert Brand.objects.count() == 10
     assert Variant.objects.filter(stock=0).exists() and Variant.objects.filter(stock__gt=0).exists()
-    assert not Product.objects.filter(price_from__isnull=True).exists()
+    assert not Product.objects.filter(price_from__lte=0).exists()
     assert (
         Variant.objects.exclude(storage="").exists() and Variant.objects.exclude(colour="").exists()
     )
