@@ -32,8 +32,8 @@ lint: install
 
 # Re-pin dependencies after editing requirements/*.in.
 lock:
-	$(BIN)/pip-compile --quiet --strip-extras --generate-hashes -o requirements/prod.txt requirements/prod.in
-	$(BIN)/pip-compile --quiet --strip-extras --generate-hashes -o requirements/dev.txt requirements/dev.in
+	$(BIN)/pip-compile --quiet --strip-extras --generate-hashes --allow-unsafe -o requirements/prod.txt requirements/prod.in
+	$(BIN)/pip-compile --quiet --strip-extras --generate-hashes --allow-unsafe -o requirements/dev.txt requirements/dev.in
 
 clean:
 	rm -rf var staticfiles .pytest_cache .coverage htmlcov
