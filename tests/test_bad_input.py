@@ -3,6 +3,7 @@
 Unknown catalogue addresses and tampered order links are 404 with a sentence saying so; GET on
 an endpoint that only accepts POST is 405 and changes nothing; garbage in the listing filters
 is reported on the page (200) and the rest of the listing still works. P1: all as a guest.
+Beyond that these prove a standard (no 500s, nothing half-written), not one promise each.
 """
 
 import re

@@ -31,6 +31,7 @@ def test_anonymous_cart_add_update_remove(client, variant):
 
 
 def test_quantity_above_stock_is_refused_with_the_number_left(client, variant):
+    """P1: Quantity above stock is refused with the number left."""
     client.post("/cart/add/", {"variant": variant.pk, "quantity": 8})
     response = client.post("/cart/add/", {"variant": variant.pk, "quantity": 3})
     assert response.status_code == 400
@@ -39,6 +40,7 @@ def test_quantity_above_stock_is_refused_with_the_number_left(client, variant):
 
 
 def test_out_of_stock_item_cannot_be_added(client):
+    """P1: Out of stock item cannot be added."""
     sold_out = VariantFactory(stock=0)
     response = client.post("/cart/add/", {"variant": sold_out.pk, "quantity": 1})
     assert response.status_code == 400
@@ -47,7 +49,7 @@ def test_out_of_stock_item_cannot_be_added(client):
 
 
 def test_session_cart_merges_into_account_cart_on_sign_in(client, variant):
-    """The seam accounts use: the anonymous cart folds into the customer's, capped by stock."""
+    """P1: The seam accounts use: the anonymous cart folds into the customer's, capped by stock."""
     other = VariantFactory(stock=4)
     user = UserFactory()
     own = Cart.objects.create(user=user)
@@ -66,6 +68,7 @@ def test_session_cart_merges_into_account_cart_on_sign_in(client, variant):
 
 
 def test_merge_respects_the_per_line_maximum():
+    """P1: Merge respects the per line maximum."""
     plenty = VariantFactory(stock=100)
     user = UserFactory()
     anonymous = Cart.objects.create()

@@ -121,7 +121,7 @@ def test_add_any_quantity_text_is_exact_or_refused(variant, quantity):
 @PROPERTY
 @given(quantity=st.integers(min_value=-(10**30), max_value=10**30))
 def test_add_integer_quantities(variant, quantity):
-    """Every integer gets exactly one of four answers, each with its exact message."""
+    """P1: Every integer gets exactly one of four answers, each with its exact message."""
     reset()
     client = Client()
     before = snapshot()
@@ -149,7 +149,7 @@ def test_add_integer_quantities(variant, quantity):
     quantity=st.integers(1, MAX_QUANTITY),
 )
 def test_add_respects_stock_and_the_per_line_maximum(variant, stock, already, quantity):
-    """Adding to a line already in the cart: the total is capped by stock and by the
+    """P1: Adding to a line already in the cart: the total is capped by stock and by the
     per-line maximum; a refusal leaves the existing line exactly as it was."""
     reset()
     client = Client()
@@ -217,6 +217,7 @@ def test_add_tampered_variant_id_is_refused(variant, variant_field):
     ],
 )
 def test_add_unsellable_variant_is_refused(variant, change, message):
+    """P1: Add unsellable variant is refused."""
     Variant.objects.filter(pk=variant.pk).update(**change)
     client = Client()
     before = snapshot()
@@ -226,6 +227,7 @@ def test_add_unsellable_variant_is_refused(variant, change, message):
 
 
 def test_add_for_a_retired_product_is_refused(variant):
+    """P1: Add for a retired product is refused."""
     variant.product.is_active = False
     variant.product.save()
     before = snapshot()
@@ -234,7 +236,7 @@ def test_add_for_a_retired_product_is_refused(variant):
 
 
 def test_refused_add_keeps_the_existing_cart(variant):
-    """A refusal on a cart that already exists keeps that cart and its line untouched."""
+    """P1: A refusal on a cart that already exists keeps that cart and its line untouched."""
     client, line = shopper_with_line(variant, 2)
     before = snapshot()
     response = client.post("/cart/add/", {"variant": variant.pk, "quantity": "9"})
@@ -253,7 +255,7 @@ def test_refused_add_keeps_the_existing_cart(variant):
 @example(quantity="11")
 @example(quantity="10")
 def test_update_own_line(variant, quantity):
-    """Updating a line sets exactly the quantity asked for, or refuses and changes nothing."""
+    """P1: Updating a line sets exactly the quantity asked for, or refuses and changes nothing."""
     reset()
     client, line = shopper_with_line(variant, 3)
     before = snapshot()
@@ -279,7 +281,7 @@ def test_update_own_line(variant, quantity):
 @PROPERTY
 @given(line_id=st.integers(min_value=0, max_value=10**30), quantity=st.integers(1, 5))
 def test_update_foreign_or_unknown_line_is_refused(variant, line_id, quantity):
-    """Another session's line, or a line id that does not exist, cannot be changed."""
+    """P1: Another session's line, or a line id that does not exist, cannot be changed."""
     reset()
     _, theirs = shopper_with_line(variant, 4)
     me, mine = shopper_with_line(variant, 1)
@@ -292,6 +294,7 @@ def test_update_foreign_or_unknown_line_is_refused(variant, line_id, quantity):
 
 
 def test_update_without_a_cart_is_refused(variant):
+    """P1: Update without a cart is refused."""
     _, theirs = shopper_with_line(variant, 4)
     before = snapshot()
     response = Client().post(f"/cart/line/{theirs.pk}/update/", {"quantity": "1"})
@@ -304,6 +307,7 @@ def test_update_without_a_cart_is_refused(variant):
 @PROPERTY
 @given(line_id=st.integers(min_value=0, max_value=10**30))
 def test_remove_foreign_or_unknown_line_is_refused(variant, line_id):
+    """P1: Remove foreign or unknown line is refused."""
     reset()
     other = VariantFactory(stock=STOCK)
     _, theirs = shopper_with_line(other, 2)
@@ -317,6 +321,7 @@ def test_remove_foreign_or_unknown_line_is_refused(variant, line_id):
 
 
 def test_remove_own_line_removes_exactly_it(variant):
+    """P1: Remove own line removes exactly it."""
     other = VariantFactory(stock=STOCK)
     client, line = shopper_with_line(variant, 2)
     client.post("/cart/add/", {"variant": other.pk, "quantity": "3"})
@@ -327,6 +332,7 @@ def test_remove_own_line_removes_exactly_it(variant):
 
 
 def test_remove_without_a_cart_is_refused(variant):
+    """P1: Remove without a cart is refused."""
     _, theirs = shopper_with_line(variant, 4)
     before = snapshot()
     response = Client().post(f"/cart/line/{theirs.pk}/remove/")
@@ -339,7 +345,7 @@ def test_remove_without_a_cart_is_refused(variant):
 @example(segment="1.5")
 @example(segment="%2e%2e")
 def test_line_urls_with_garbage_ids_never_fail(variant, segment):
-    """Whatever is in the line-id part of the URL: a 4xx, never a 5xx, nothing changed."""
+    """P1: Whatever is in the line-id part of the URL: a 4xx, never a 5xx, nothing changed."""
     reset()
     me, mine = shopper_with_line(variant, 2)
     if segment.isascii() and segment.isdigit() and int(segment) == mine.pk:

@@ -54,6 +54,7 @@ def test_category_lists_sorts_and_filters_by_brand_and_price(client, phones):
 
 
 def test_contradictory_price_range_is_explained_and_ignored(client, phones):
+    """P1: Contradictory price range is explained and ignored."""
     response = client.get("/c/smartphones/?min_price=500&max_price=100")
     assert response.status_code == 200
     assert "The minimum price is above the maximum price." in response.content.decode()
@@ -61,6 +62,7 @@ def test_contradictory_price_range_is_explained_and_ignored(client, phones):
 
 
 def test_pagination(client, settings, phones):
+    """P1: Pagination."""
     settings.CATALOG_PAGE_SIZE = 2
     first = client.get("/c/smartphones/?sort=name")
     second = client.get("/c/smartphones/?sort=name&page=2")
@@ -70,6 +72,7 @@ def test_pagination(client, settings, phones):
 
 
 def test_product_page_shows_variants_and_stock_state(client):
+    """P1: Product page shows variants and stock state."""
     product = ProductFactory(name="Redmi 14C", slug="redmi-14c")
     VariantFactory(product=product, storage="128 GB", colour="Black", stock=0, sku="R-128-B")
     VariantFactory(product=product, storage="256 GB", colour="Green", stock=3, sku="R-256-G")
@@ -80,6 +83,7 @@ def test_product_page_shows_variants_and_stock_state(client):
 
 
 def test_inactive_and_unknown_products_are_404(client):
+    """P1: Inactive and unknown products are 404."""
     ProductFactory(slug="retired", is_active=False)
     assert client.get("/p/retired/").status_code == 404
     assert client.get("/p/never-existed/").status_code == 404
@@ -87,6 +91,7 @@ def test_inactive_and_unknown_products_are_404(client):
 
 
 def test_search_finds_by_name_brand_and_description(client, phones):
+    """P1: Search finds by name brand and description."""
     assert set(names(client.get("/search/?q=galaxy"))) == {"Galaxy S25", "Galaxy A16"}
     assert names(client.get("/search/?q=apple")) == ["iPhone 16"]
     assert names(client.get("/search/?q=nothing-like-this")) == []
@@ -96,7 +101,7 @@ def test_search_finds_by_name_brand_and_description(client, phones):
 
 @pytest.mark.postgres
 def test_postgres_search_ranks_and_stems(phones):
-    """Full-text search on PostgreSQL: stemming ("smartphones") and ranking by relevance."""
+    """P1: Full-text search on PostgreSQL: stemming ("smartphones") and ranking by relevance."""
     ProductFactory(
         name="Galaxy Galaxy Case",
         slug="galaxy-case",
@@ -109,6 +114,7 @@ def test_postgres_search_ranks_and_stems(phones):
 
 
 def test_price_from_follows_variants_and_bulk_price_change(phones):
+    """P1: Price from follows variants and bulk price change."""
     product = phones["Galaxy A16"]
     cheap = VariantFactory(product=product, price=Decimal("50000"))
     refresh_price_from([product.pk])
@@ -118,6 +124,7 @@ def test_price_from_follows_variants_and_bulk_price_change(phones):
 
 
 def test_bulk_stock_refuses_negative(variant):
+    """P1: Bulk stock refuses negative."""
     with pytest.raises(ValueError):
         set_stock(variant_ids=[variant.pk], quantity=-1, acting_user=None)
     assert set_stock(variant_ids=[variant.pk], quantity=0, acting_user=None) == 1

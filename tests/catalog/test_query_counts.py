@@ -5,6 +5,8 @@ and once with 30, and must take exactly the same number of queries both times. T
 settings are cached (core.ShopSettings.load), so each test warms that cache first: the counts
 are those of a running shop, not of its very first request. The payment settings row is
 likewise created up front (PaymentSettings.load creates it on first use).
+
+These prove a standard of the shop (no N+1 queries), not a privacy promise, so they cite none.
 """
 
 import uuid

@@ -204,7 +204,7 @@ def normalised(postcode: str) -> str:
 @example(phone="03001234567")
 @example(phone="+92 300 1234567")
 def test_details_phone(shop, phone):
-    """A malformed phone number re-renders the form with the error and stores nothing; a
+    """P2: A malformed phone number re-renders the form with the error and stores nothing; a
     valid one is kept in E.164 form."""
     reset(shop)
     client = shopper(shop)
@@ -241,7 +241,7 @@ POSTCODE_COUNTRIES = st.sampled_from([*POSTCODE_PATTERNS, "FR", "NL", "JP"])
 @example(country="AE", postcode="12345")
 @example(country="FR", postcode="-")
 def test_details_postcode_per_country(shop, country, postcode):
-    """Each country's postcode format (checkout/validators.py) is enforced; a malformed
+    """P2: Each country's postcode format (checkout/validators.py) is enforced; a malformed
     postcode re-renders the form with the error and stores nothing."""
     reset(shop)
     client = shopper(shop)
@@ -269,7 +269,8 @@ def test_details_postcode_per_country(shop, country, postcode):
     data=st.data(),
 )
 def test_details_well_formed_postcodes_are_accepted(shop, country, lower, data):
-    """A postcode in the country's own format is accepted (in either case), stored upper-case."""
+    """P2: A postcode in the country's own format is accepted (in either case), stored
+    upper-case."""
     reset(shop)
     postcode = data.draw(
         st.from_regex(
@@ -290,6 +291,7 @@ def test_details_well_formed_postcodes_are_accepted(shop, country, lower, data):
 
 
 def test_details_billing_postcode_is_checked_too(shop):
+    """P2: Details billing postcode is checked too."""
     client = shopper(shop)
     before = state()
     response = client.post(
@@ -316,7 +318,7 @@ def test_details_billing_postcode_is_checked_too(shop):
 @example(code=" PK")
 @example(code="ZZ")
 def test_details_unknown_country_is_refused(shop, code):
-    """A country code that is not one of the ISO 3166 choices re-renders with the error."""
+    """P2: A country code that is not one of the ISO 3166 choices re-renders with the error."""
     reset(shop)
     if code in {str(c) for c, _ in countries}:
         code += "?"
@@ -337,7 +339,7 @@ def test_details_unknown_country_is_refused(shop, code):
     how=st.sampled_from(["omitted", "empty", "spaces"]),
 )
 def test_details_missing_required_fields(shop, missing, how):
-    """Leaving out any of the required fields names exactly those fields, nothing else."""
+    """P2: Leaving out any of the required fields names exactly those fields, nothing else."""
     reset(shop)
     data = dict(GOOD)
     for name in missing:
@@ -360,7 +362,7 @@ def test_details_missing_required_fields(shop, missing, how):
     )
 )
 def test_details_any_input_is_stored_whole_or_refused(shop, data):
-    """Fuzz every field at once: never a 5xx; either the details are stored and the shopper
+    """P2: Fuzz every field at once: never a 5xx; either the details are stored and the shopper
     goes on to review, or the form comes back with errors and nothing is stored."""
     reset(shop)
     client = shopper(shop)
@@ -408,7 +410,7 @@ def retired_method(standard_shipping):
 def test_review_tampered_shipping_method(
     shop, standard_shipping, other_zone_method, retired_method, choice
 ):
-    """A shipping method from another zone, a retired one, or one that does not exist places
+    """P2: A shipping method from another zone, a retired one, or one that does not exist places
     no order, takes no stock and leaves the cart as it was."""
     reset(shop)
     value = {"other zone": other_zone_method.pk, "retired": retired_method.pk}.get(choice, choice)
@@ -434,7 +436,7 @@ def test_review_tampered_shipping_method(
 @given(payment=st.one_of(any_text, st.sampled_from(["card", "COD", "cod ", "paypal"])))
 @example(payment="")
 def test_review_tampered_payment_method(shop, standard_shipping, payment):
-    """Only the payment methods the shop offers can be chosen (card is off by default)."""
+    """P2: Only the payment methods the shop offers can be chosen (card is off by default)."""
     reset(shop)
     if payment in ("cod", "bank_transfer"):
         payment = f"{payment}!"
@@ -467,7 +469,7 @@ def parses_as_uuid(text: str) -> bool:
 @example(token="00000000-0000-0000-0000-00000000000")
 @example(token="' OR 1=1 --")
 def test_review_garbage_token(shop, standard_shipping, token):
-    """A checkout token that is not a UUID is refused; no order, no stock taken."""
+    """P2: A checkout token that is not a UUID is refused; no order, no stock taken."""
     reset(shop)
     if parses_as_uuid(token):
         token = f"x{token}"
@@ -488,7 +490,7 @@ def test_review_garbage_token(shop, standard_shipping, token):
 )
 @example(length=1001, piece="x")
 def test_review_huge_note_is_refused(shop, standard_shipping, length, piece):
-    """An order note over 1000 characters is refused with its length; nothing is placed."""
+    """P2: An order note over 1000 characters is refused with its length; nothing is placed."""
     reset(shop)
     note = (piece * length)[:length]
     client, token = at_review(shop)
@@ -573,7 +575,7 @@ def test_good_input_places_exactly_one_order(
 @PROPERTY
 @given(token=st.uuids(version=4))
 def test_token_not_issued_to_this_session_is_refused(shop, standard_shipping, token):
-    """A well-formed token that this session was never given (tampered, or another
+    """P2: A well-formed token that this session was never given (tampered, or another
     shopper's) places nothing: the page asks to review again and nothing changes."""
     reset(shop)
     client, _ = at_review(shop)
@@ -590,7 +592,7 @@ def test_token_not_issued_to_this_session_is_refused(shop, standard_shipping, to
 def test_the_issued_token_places_one_order_however_often_it_is_sent(
     shop, standard_shipping, repeats
 ):
-    """The session's own token places exactly one order; every resubmit finds that order."""
+    """P2: The session's own token places exactly one order; every resubmit finds that order."""
     reset(shop)
     client, token = at_review(shop)
     before = state()
@@ -614,7 +616,7 @@ def test_the_issued_token_places_one_order_however_often_it_is_sent(
     )
 )
 def test_review_any_input_places_one_order_or_nothing(shop, standard_shipping, data):
-    """Fuzz every review field at once: never a 5xx; either exactly one order or none at all,
+    """P2: Fuzz every review field at once: never a 5xx; either exactly one order or none at all,
     with the stock and cart untouched."""
     reset(shop)
     client, _ = at_review(shop)
@@ -629,7 +631,7 @@ def test_review_any_input_places_one_order_or_nothing(shop, standard_shipping, d
 
 
 def test_review_with_an_emptied_cart_places_nothing(shop, standard_shipping):
-    """The cart emptied in another tab after the details step: refused, with the reason."""
+    """P2: The cart emptied in another tab after the details step: refused, with the reason."""
     client, token = at_review(shop)
     CartLine.objects.all().delete()
     before = state()
@@ -644,7 +646,7 @@ def test_review_with_an_emptied_cart_places_nothing(shop, standard_shipping):
 
 
 def test_country_without_shipping_is_refused_at_review(shop, standard_shipping):
-    """A real country the shop does not ship to: the details are fine, the review page says
+    """P2: A real country the shop does not ship to: the details are fine, the review page says
     so, and choosing Pakistan's method anyway is refused."""
     client = shopper(shop)
     assert client.post("/checkout/", {**GOOD, "shipping_country": "FR"}).status_code == 302
@@ -663,6 +665,7 @@ def test_country_without_shipping_is_refused_at_review(shop, standard_shipping):
 
 
 def test_review_when_stock_ran_out_places_nothing(shop, standard_shipping):
+    """P2: Review when stock ran out places nothing."""
     client, token = at_review(shop, quantity=3)
     Variant.objects.filter(pk=shop.pk).update(stock=1)
     before = state()

@@ -44,10 +44,12 @@ INVALID = [
 
 @pytest.mark.parametrize(("country", "postcode"), VALID)
 def test_real_postcodes_are_accepted(country, postcode):
+    """P2: Real postcodes are accepted."""
     assert validate_postcode(postcode, country) == " ".join(postcode.upper().split())
 
 
 @pytest.mark.parametrize(("country", "postcode"), INVALID)
 def test_malformed_postcodes_are_refused(country, postcode):
+    """P2: Malformed postcodes are refused."""
     with pytest.raises(ValidationError):
         validate_postcode(postcode, country)

@@ -64,6 +64,7 @@ def test_order_refused_when_the_cart_changed_after_review(
 
 
 def test_only_ordered_lines_leave_the_cart(client, variant, standard_shipping):
+    """P3: Only ordered lines leave the cart."""
     initial = at_review(client, variant)
     assert submit(client, initial, standard_shipping).status_code == 302
     assert CartLine.objects.count() == 0
@@ -72,6 +73,7 @@ def test_only_ordered_lines_leave_the_cart(client, variant, standard_shipping):
 def test_bank_transfer_instructions_reach_the_page_and_the_mail(
     client, variant, standard_shipping, django_capture_on_commit_callbacks
 ):
+    """P8: Bank transfer instructions reach the page and the mail."""
     config = PaymentSettings.load()
     config.bank_transfer_instructions = "Meezan Bank, IBAN PK00 MEZN 0000 1234 5678 9012"
     config.save()
@@ -87,7 +89,7 @@ def test_bank_transfer_instructions_reach_the_page_and_the_mail(
 
 
 def test_unpaid_orders_are_cancelled_after_their_grace_period(place, variant, committed):
-    """Stock held by orders nobody pays for goes back on sale; paid and COD orders stay."""
+    """P3: Stock held by orders nobody pays for goes back on sale; paid and COD orders stay."""
     bank = place({variant.pk: 2}, payment_method="bank_transfer")
     card = place({variant.pk: 1}, payment_method="card")
     cod = place({variant.pk: 1})
@@ -113,6 +115,7 @@ def test_unpaid_orders_are_cancelled_after_their_grace_period(place, variant, co
 
 
 def test_the_beat_task_uses_the_configured_grace_periods(place, variant, settings, committed):
+    """P3: The beat task uses the configured grace periods."""
     from candor.orders.tasks import cancel_unpaid_orders as task
 
     settings.UNPAID_ORDER_HOURS = {"bank_transfer": 1}

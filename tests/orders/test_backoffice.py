@@ -65,6 +65,7 @@ def test_phone_order_needs_only_delivery_fields(staff_client, standard_shipping)
     ],
 )
 def test_phone_order_bad_input_changes_nothing(staff_client, standard_shipping, overrides, message):
+    """P22: Phone order bad input changes nothing."""
     VariantFactory(sku="PH-1", stock=5)
     response = staff_client.post(
         "/backoffice/orders/order/phone/", phone_order_data(standard_shipping, **overrides)
@@ -76,6 +77,7 @@ def test_phone_order_bad_input_changes_nothing(staff_client, standard_shipping, 
 
 
 def test_non_staff_cannot_record_phone_orders(client, standard_shipping):
+    """P22: Non staff cannot record phone orders."""
     client.force_login(UserFactory())
     response = client.post("/backoffice/orders/order/phone/", phone_order_data(standard_shipping))
     assert response.status_code == 302 and "/login/" in response["Location"]
@@ -85,6 +87,7 @@ def test_non_staff_cannot_record_phone_orders(client, standard_shipping):
 def test_status_actions_validate_and_record_who(
     staff_client, place, variant, django_capture_on_commit_callbacks
 ):
+    """P3: Status actions validate and record who."""
     order = place({variant.pk: 1})
     url = "/backoffice/orders/order/"
     refused = staff_client.post(
@@ -120,6 +123,7 @@ def test_status_actions_validate_and_record_who(
 
 
 def test_bank_transfer_marked_paid_by_staff(staff_client, place, variant):
+    """P3: Bank transfer marked paid by staff."""
     order = place({variant.pk: 1}, payment_method="bank_transfer")
     staff_client.post(
         "/backoffice/orders/order/", {"action": "record_payment", "_selected_action": [order.pk]}
@@ -129,6 +133,7 @@ def test_bank_transfer_marked_paid_by_staff(staff_client, place, variant):
 
 
 def test_bulk_price_and_stock_actions(staff_client):
+    """P3: Bulk price and stock actions."""
     first, second = VariantFactory(price=Decimal("1000")), VariantFactory(price=Decimal("2000"))
     url = "/backoffice/catalog/variant/"
     ids = [first.pk, second.pk]
@@ -192,7 +197,7 @@ def test_bulk_price_and_stock_actions(staff_client):
 
 
 def test_adding_stock_keeps_units_sold_meanwhile(place, variant):
-    """A delivery is added to what is on the shelf now, not to a number read earlier."""
+    """P3: A delivery is added to what is on the shelf now, not to a number read earlier."""
     from candor.catalog.services import add_stock
 
     place({variant.pk: 4})
@@ -201,6 +206,7 @@ def test_adding_stock_keeps_units_sold_meanwhile(place, variant):
 
 
 def test_stock_is_not_editable_in_admin_forms(staff_client, variant):
+    """P3: Stock is not editable in admin forms."""
     page = staff_client.get(f"/backoffice/catalog/product/{variant.product_id}/change/")
     assert page.status_code == 200
     assert 'name="variants-0-stock"' not in page.content.decode()
@@ -234,6 +240,7 @@ def test_view_only_staff_cannot_run_actions(client, place, variant):
 
 
 def test_product_saved_without_variants_is_not_a_500(staff_client):
+    """P3: Product saved without variants is not a 500."""
     from tests.factories import BrandFactory, CategoryFactory
 
     brand, category = BrandFactory(), CategoryFactory()
@@ -257,7 +264,7 @@ def test_product_saved_without_variants_is_not_a_500(staff_client):
 
 
 def test_outbox_is_readable_in_the_back_office(staff_client, place, variant):
-    """Embedded mode: staff read what the shop sent in the local outbox."""
+    """P8: Embedded mode: staff read what the shop sent in the local outbox."""
     order = place({variant.pk: 1})
     message = OutboxMessage.objects.get()
     listing = staff_client.get("/backoffice/messaging/outboxmessage/")
@@ -280,11 +287,13 @@ def test_outbox_is_readable_in_the_back_office(staff_client, place, variant):
     ],
 )
 def test_back_office_pages_open(staff_client, place, variant, path):
+    """P3: Back office pages open."""
     place({variant.pk: 1})
     assert staff_client.get(path).status_code == 200
 
 
 def test_phone_order_postcode_follows_the_country_rules(staff_client, standard_shipping):
+    """P22: Phone order postcode follows the country rules."""
     VariantFactory(sku="PH-1", stock=5)
     response = staff_client.post(
         "/backoffice/orders/order/phone/",

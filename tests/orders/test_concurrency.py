@@ -66,7 +66,7 @@ def test_fifty_buyers_ten_in_stock_make_exactly_ten_orders(customer, standard_sh
 
 
 def test_concurrent_double_submit_makes_one_order(customer, standard_shipping):
-    """A double click or refresh racing itself yields one order and takes stock once."""
+    """P3: A double click or refresh racing itself yields one order and takes stock once."""
     from tests.factories import VariantFactory
 
     variant = VariantFactory(stock=10)
@@ -93,7 +93,7 @@ def test_concurrent_double_submit_makes_one_order(customer, standard_shipping):
 
 
 def test_two_variants_in_opposite_orders_do_not_deadlock(customer, standard_shipping):
-    """Stock is taken in a fixed order, so carts naming the same variants cannot deadlock."""
+    """P3: Stock is taken in a fixed order, so carts naming the same variants cannot deadlock."""
     from tests.factories import VariantFactory
 
     first, second = VariantFactory(stock=100), VariantFactory(stock=100)

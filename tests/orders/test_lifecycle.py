@@ -62,6 +62,7 @@ def test_full_cash_on_delivery_lifecycle_with_history_and_mail(place, variant, s
 
 
 def test_bank_transfer_paid_then_shipped(place, variant, staff, walk, pay):
+    """P3: Bank transfer paid then shipped."""
     order = place({variant.pk: 1}, payment_method="bank_transfer")
     order = pay(order)
     assert order.status == OrderStatus.PAID and order.paid_at is not None
@@ -83,6 +84,7 @@ def test_bank_transfer_paid_then_shipped(place, variant, staff, walk, pay):
     ],
 )
 def test_invalid_transitions_refused_and_nothing_changes(place, variant, staff, start, target):
+    """P3: Invalid transitions refused and nothing changes."""
     method = "cod" if start == "confirmed" else "bank_transfer"
     order = place({variant.pk: 1}, payment_method=method)
     with pytest.raises(OrderError, match="cannot go from"):
@@ -94,6 +96,7 @@ def test_invalid_transitions_refused_and_nothing_changes(place, variant, staff, 
 
 
 def test_terminal_states_allow_nothing(place, variant, staff, walk):
+    """P3: Terminal states allow nothing."""
     order = walk(place({variant.pk: 1}), "cancelled")
     assert allowed_transitions(order) == []
     with pytest.raises(OrderError):
@@ -101,6 +104,7 @@ def test_terminal_states_allow_nothing(place, variant, staff, walk):
 
 
 def test_shipping_needs_carrier_and_tracking(place, variant, staff, walk):
+    """P3: Shipping needs carrier and tracking."""
     order = walk(place({variant.pk: 1}), "packed")
     with pytest.raises(OrderError, match="carrier and a tracking number"):
         change_status(order=order, to_status="shipped", acting_user=staff, carrier="TCS")
@@ -109,6 +113,7 @@ def test_shipping_needs_carrier_and_tracking(place, variant, staff, walk):
 
 
 def test_cancellation_returns_stock_once(place, variant, staff, walk):
+    """P3: Cancellation returns stock once."""
     order = place({variant.pk: 3})
     assert Variant.objects.get(pk=variant.pk).stock == 7
     walk(order, "cancelled")
@@ -120,6 +125,7 @@ def test_cancellation_returns_stock_once(place, variant, staff, walk):
 
 
 def test_paid_order_is_refunded_not_cancelled(place, variant, staff, walk, pay):
+    """P3: Paid order is refunded not cancelled."""
     order = pay(place({variant.pk: 2}, payment_method="bank_transfer"))
     assert "cancelled" not in allowed_transitions(order)
     walk(order, "refunded")
@@ -127,6 +133,7 @@ def test_paid_order_is_refunded_not_cancelled(place, variant, staff, walk, pay):
 
 
 def test_refund_after_delivery_keeps_stock_count(place, variant, staff, walk, pay):
+    """P3: Refund after delivery keeps stock count."""
     order = walk(place({variant.pk: 2}), "packed", "shipped", "delivered")
     pay(order, note="Cash collected")
     order.refresh_from_db()
@@ -136,6 +143,7 @@ def test_refund_after_delivery_keeps_stock_count(place, variant, staff, walk, pa
 
 
 def test_payment_on_cancelled_order_is_refused(place, variant, staff, walk):
+    """P3: Payment on cancelled order is refused."""
     order = walk(place({variant.pk: 1}, payment_method="bank_transfer"), "cancelled")
     with pytest.raises(OrderError):
         record_payment(order=order, acting_user=staff)
@@ -156,6 +164,7 @@ def test_guest_link_opens_order_and_tampering_does_not(client, place, variant):
 
 
 def test_guest_link_expires(client, place, variant, settings):
+    """P3: Guest link expires."""
     from datetime import timedelta
     from unittest import mock
 
@@ -169,7 +178,7 @@ def test_guest_link_expires(client, place, variant, settings):
 
 
 def test_cash_paid_before_dispatch_is_refunded_not_stuck(place, variant, walk, pay):
-    """A cash-on-delivery order paid at the counter can still be refunded."""
+    """P3: A cash-on-delivery order paid at the counter can still be refunded."""
     order = pay(place({variant.pk: 2}))
     assert order.status == "confirmed" and order.is_paid
     assert "refunded" in allowed_transitions(order)

@@ -31,6 +31,7 @@ def test_order_copies_lines_and_totals_and_reserves_stock(place, variant):
 
 
 def test_order_numbers_are_readable_and_unique(place, variant):
+    """P3: Order numbers are readable and unique."""
     numbers = {place({variant.pk: 1}).number for _ in range(5)}
     assert len(numbers) == 5
     for number in numbers:
@@ -39,6 +40,7 @@ def test_order_numbers_are_readable_and_unique(place, variant):
 
 
 def test_free_shipping_from_threshold(place):
+    """P3: Free shipping from threshold."""
     expensive = VariantFactory(price=Decimal("10000.00"), stock=5)
     order = place({expensive.pk: 1})
     assert order.shipping_cost == Decimal("0.00")
@@ -54,6 +56,7 @@ def test_free_shipping_from_threshold(place):
     ],
 )
 def test_starting_status_depends_on_payment_method(place, variant, method, status):
+    """P3: Starting status depends on payment method."""
     order = place({variant.pk: 1}, payment_method=method)
     assert order.status == status
     history = list(
@@ -63,7 +66,7 @@ def test_starting_status_depends_on_payment_method(place, variant, method, statu
 
 
 def test_same_checkout_token_makes_one_order(place, variant):
-    """A double submit or a refresh places one order and takes stock once."""
+    """P3: A double submit or a refresh places one order and takes stock once."""
     token = uuid.uuid4()
     first = place({variant.pk: 2}, checkout_token=token)
     second = place({variant.pk: 2}, checkout_token=token)
@@ -73,6 +76,7 @@ def test_same_checkout_token_makes_one_order(place, variant):
 
 
 def test_out_of_stock_refuses_and_leaves_nothing(place, variant):
+    """P3: Out of stock refuses and leaves nothing."""
     other = VariantFactory(stock=1)
     with pytest.raises(OutOfStock) as refused:
         place({variant.pk: 1, other.pk: 2})
@@ -84,6 +88,7 @@ def test_out_of_stock_refuses_and_leaves_nothing(place, variant):
 
 
 def test_inactive_variant_cannot_be_bought(place, variant):
+    """P3: Inactive variant cannot be bought."""
     Variant.objects.filter(pk=variant.pk).update(is_active=False)
     with pytest.raises(OutOfStock):
         place({variant.pk: 1})
@@ -91,6 +96,7 @@ def test_inactive_variant_cannot_be_bought(place, variant):
 
 
 def test_retired_product_cannot_be_bought_from_an_old_cart(place, variant):
+    """P3: Retired product cannot be bought from an old cart."""
     Product.objects.filter(pk=variant.product_id).update(is_active=False)
     with pytest.raises(OutOfStock):
         place({variant.pk: 1})
@@ -100,12 +106,14 @@ def test_retired_product_cannot_be_bought_from_an_old_cart(place, variant):
 
 @pytest.mark.parametrize("quantities", [{}, {999999: 1}])
 def test_empty_or_unknown_items_refused(place, quantities):
+    """P3: Empty or unknown items refused."""
     with pytest.raises(OrderError):
         place(quantities)
     assert Order.objects.count() == 0
 
 
 def test_shipping_method_must_serve_the_country(customer, variant, standard_shipping):
+    """P3: Shipping method must serve the country."""
     gulf = ShippingMethodFactory(zone=ShippingZoneFactory(name="Gulf", countries=["AE"]))
     with pytest.raises(OrderError, match="does not deliver"):
         place_order(
@@ -120,6 +128,7 @@ def test_shipping_method_must_serve_the_country(customer, variant, standard_ship
 
 
 def test_unknown_payment_method_refused(place, variant):
+    """P3: Unknown payment method refused."""
     with pytest.raises(OrderError, match="payment method"):
         place({variant.pk: 1}, payment_method="crypto")
     assert Order.objects.count() == 0

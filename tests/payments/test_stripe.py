@@ -140,6 +140,7 @@ def test_checkout_redirects_to_hosted_page_and_sends_only_what_the_charge_needs(
 def test_gateway_down_keeps_order_and_offers_retry(
     client, variant, standard_shipping, payments_enabled
 ):
+    """P13: Gateway down keeps order and offers retry."""
     client.post("/cart/add/", {"variant": variant.pk, "quantity": 1})
     client.post(
         "/checkout/",
@@ -193,6 +194,7 @@ def test_signed_completed_event_marks_order_paid_once(
 
 
 def test_a_new_event_for_an_already_paid_session_changes_nothing(client, card_order):
+    """P13: A new event for an already paid session changes nothing."""
     post_event(client, event("evt_1", "checkout.session.completed", paid_session(card_order)))
     paid_at = Order.objects.get().paid_at
     response = post_event(
@@ -208,6 +210,7 @@ def test_a_new_event_for_an_already_paid_session_changes_nothing(client, card_or
     [("", b"Missing Stripe-Signature header."), ("t=1,v1=deadbeef", b"Invalid signature.")],
 )
 def test_unsigned_or_forged_webhooks_are_refused(client, card_order, header, reason):
+    """P13: Unsigned or forged webhooks are refused."""
     body = json.dumps(event("evt_1", "checkout.session.completed", paid_session(card_order)))
     extra = {"HTTP_STRIPE_SIGNATURE": header} if header else {}
     response = client.post(WEBHOOK, body, content_type="application/json", **extra)
@@ -217,6 +220,7 @@ def test_unsigned_or_forged_webhooks_are_refused(client, card_order, header, rea
 
 
 def test_event_signed_with_another_secret_is_refused(client, card_order):
+    """P13: Event signed with another secret is refused."""
     payload = event("evt_1", "checkout.session.completed", paid_session(card_order))
     response = post_event(client, payload, secret="whsec_someone_else")
     assert response.status_code == 400
@@ -224,6 +228,7 @@ def test_event_signed_with_another_secret_is_refused(client, card_order):
 
 
 def test_stale_signature_is_refused(client, card_order):
+    """P13: Stale signature is refused."""
     payload = event("evt_1", "checkout.session.completed", paid_session(card_order))
     response = post_event(client, payload, timestamp=time.time() - 3600)
     assert response.status_code == 400
@@ -231,6 +236,7 @@ def test_stale_signature_is_refused(client, card_order):
 
 
 def test_amount_mismatch_does_not_pay(client, card_order):
+    """P13: Amount mismatch does not pay."""
     session = paid_session(card_order, amount_total=100)
     response = post_event(client, event("evt_1", "checkout.session.completed", session))
     assert response.content == b"amount mismatch"
@@ -238,6 +244,7 @@ def test_amount_mismatch_does_not_pay(client, card_order):
 
 
 def test_unknown_session_and_other_events_are_acknowledged_without_change(client, card_order):
+    """P13: Unknown session and other events are acknowledged without change."""
     unknown = post_event(
         client,
         event(
@@ -250,6 +257,7 @@ def test_unknown_session_and_other_events_are_acknowledged_without_change(client
 
 
 def test_expired_session_cancels_order_and_returns_stock(client, card_order, variant):
+    """P13: Expired session cancels order and returns stock."""
     assert Variant.objects.get(pk=variant.pk).stock == 8
     response = post_event(
         client, event("evt_9", "checkout.session.expired", stripe_session(payment_status="unpaid"))
@@ -261,6 +269,7 @@ def test_expired_session_cancels_order_and_returns_stock(client, card_order, var
 
 
 def test_malformed_payload_is_refused(client, card_order):
+    """P13: Malformed payload is refused."""
     body = b"not json"
     timestamp = int(time.time())
     digest = hmac.new(b"whsec_candor_tests", f"{timestamp}.".encode() + body, hashlib.sha256)
@@ -277,6 +286,7 @@ def test_malformed_payload_is_refused(client, card_order):
 def test_card_is_not_offered_without_gateway_secrets(
     client, variant, standard_shipping, payments_enabled, settings
 ):
+    """P13: Card is not offered without gateway secrets."""
     settings.STRIPE_SECRET_KEY = ""
     client.post("/cart/add/", {"variant": variant.pk, "quantity": 1})
     client.post(
@@ -345,6 +355,7 @@ def test_a_second_paid_session_is_flagged_for_refund(client, card_order):
 
 
 def test_money_arriving_after_cancellation_is_flagged_for_refund(client, card_order, committed):
+    """P13: Money arriving after cancellation is flagged for refund."""
     from candor.orders.services import change_status
 
     committed(change_status, order=card_order, to_status="cancelled", acting_user=None)
