@@ -302,3 +302,28 @@ def test_phone_order_postcode_follows_the_country_rules(staff_client, standard_s
     assert response.status_code == 400
     assert "This postcode is not in the format used in that country." in response.content.decode()
     assert Order.objects.count() == 0
+
+
+def test_shipping_zones_cannot_overlap(staff_client, standard_shipping):
+    """P3: a country has one set of shipping rates, so zones may not share countries."""
+    from candor.orders.models import ShippingZone
+
+    def add_zone(**fields):
+        data = {
+            "name": "Overlap",
+            "countries": ["PK", "AE"],
+            "methods-TOTAL_FORMS": "0",
+            "methods-INITIAL_FORMS": "0",
+            "methods-MIN_NUM_FORMS": "0",
+            "methods-MAX_NUM_FORMS": "1000",
+            **fields,
+        }
+        return staff_client.post("/backoffice/orders/shippingzone/add/", data)
+
+    refused = add_zone()
+    assert refused.status_code == 200
+    assert "Already in another zone: Pakistan (Pakistan)." in refused.content.decode()
+    assert add_zone(name="World", countries=[], rest_of_world="on").status_code == 302
+    again = add_zone(name="World 2", countries=[], rest_of_world="on")
+    assert "Another zone already covers the rest." in again.content.decode()
+    assert sorted(ShippingZone.objects.values_list("name", flat=True)) == ["Pakistan", "World"]

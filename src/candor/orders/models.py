@@ -21,6 +21,23 @@ class ShippingZone(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self):
+        """Each country belongs to one zone, and one zone at most covers the rest."""
+        from django.core.exceptions import ValidationError
+
+        others = ShippingZone.objects.exclude(pk=self.pk)
+        if self.rest_of_world and others.filter(rest_of_world=True).exists():
+            raise ValidationError({"rest_of_world": "Another zone already covers the rest."})
+        mine = {country.code for country in self.countries}
+        taken = sorted(
+            f"{country.name} ({zone.name})"
+            for zone in others
+            for country in zone.countries
+            if country.code in mine
+        )
+        if taken:
+            raise ValidationError({"countries": f"Already in another zone: {', '.join(taken)}."})
+
 
 class ShippingMethod(models.Model):
     zone = models.ForeignKey(ShippingZone, on_delete=models.CASCADE, related_name="methods")
