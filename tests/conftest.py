@@ -12,12 +12,14 @@ from .factories import ShippingMethodFactory, VariantFactory
 
 @pytest.fixture(autouse=True)
 def _media_and_cache(settings, tmp_path):
-    from django.core.cache import cache
+    from django.core.cache import caches
 
     settings.MEDIA_ROOT = tmp_path / "media"
-    cache.clear()
+    for alias in ("default", "pages"):
+        caches[alias].clear()
     yield
-    cache.clear()
+    for alias in ("default", "pages"):
+        caches[alias].clear()
 
 
 @pytest.fixture

@@ -26,7 +26,10 @@ from candor.settings import *  # noqa: E402,F403
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; argon2 tested apart
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"},
+}
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_BROKER_URL = "memory://localhost/"
 STRIPE_SECRET_KEY = "sk_test_candor"
@@ -34,6 +37,7 @@ STRIPE_WEBHOOK_SECRET = "whsec_candor_tests"
 STRIPE_API_BASE = "https://api.stripe.com"
 MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
 SITE_URL = "http://testserver"
+PAGE_CACHE_SECONDS = 0  # on in the tests of the page cache itself
 
 # One test database per run, so concurrent runs on one server never collide.
 DATABASES["default"].setdefault("TEST", {})["NAME"] = (  # noqa: F405

@@ -60,16 +60,22 @@ def find_cart(request) -> Cart | None:
     return Cart.objects.filter(pk=cart_id, user__isnull=True).first()
 
 
-def get_or_create_cart(request) -> Cart:
+def add_to_cart(*, request, variant_id: int, quantity: int) -> CartLine:
+    """Add to the request's cart, creating it with the first item. Raises CartError.
+
+    A refused first add leaves nothing behind: the new cart row is rolled back and the session
+    gets no cart id (so no session cookie either).
+    """
     cart = find_cart(request)
-    if cart is not None:
-        return cart
-    if request.user.is_authenticated:
-        cart, _ = Cart.objects.get_or_create(user=request.user)
-    else:
-        cart = Cart.objects.create()
+    created = cart is None
+    with transaction.atomic():
+        if created:
+            user = request.user if request.user.is_authenticated else None
+            cart = Cart.objects.get_or_create(user=user)[0] if user else Cart.objects.create()
+        line = add_item(cart=cart, variant_id=variant_id, quantity=quantity)
+    if created and not request.user.is_authenticated:
         request.session[SESSION_KEY] = cart.pk
-    return cart
+    return line
 
 
 def contents(cart: Cart | None) -> CartContents:

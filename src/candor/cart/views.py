@@ -34,19 +34,13 @@ def add(request):
     form = AddToCartForm(request.POST)
     if not form.is_valid():
         return _cart_page(request, error=_form_error(form), status=400)
-    had_cart = services.find_cart(request) is not None
-    cart = services.get_or_create_cart(request)
     try:
-        line = services.add_item(
-            cart=cart,
+        line = services.add_to_cart(
+            request=request,
             variant_id=form.cleaned_data["variant"],
             quantity=form.cleaned_data["quantity"],
         )
     except services.CartError as refused:
-        if not had_cart:
-            # A refused first add leaves nothing behind: no empty cart row, no session cookie.
-            cart.delete()
-            request.session.pop(services.SESSION_KEY, None)
         return _cart_page(request, error=str(refused), status=400)
     messages.success(request, f"Added {line.variant} to your cart.")
     back = request.POST.get("next", "")

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin
 
 from candor.core.admin_actions import action_with_form
+from candor.core.pagecache import invalidate as invalidate_pages
 
 from . import services
 from .models import Brand, Category, Product, Variant, VariantChange
@@ -12,6 +13,11 @@ from .models import Brand, Category, Product, Variant, VariantChange
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "position"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        invalidate_pages()
+
     list_editable = ["position"]
     prepopulated_fields = {"slug": ["name"]}
 
@@ -19,6 +25,11 @@ class CategoryAdmin(admin.ModelAdmin):
 @admin.register(Brand)
 class BrandAdmin(admin.ModelAdmin):
     list_display = ["name", "slug"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        invalidate_pages()
+
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name"]
 

@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -48,13 +49,17 @@ class Product(models.Model):
     price_from = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
     # Words the search matches: name, brand, category, description (kept in save()).
     search_text = models.TextField(blank=True, editable=False)
+    # On PostgreSQL a trigger keeps this parsed form of search_text (migration 0004), so ranking
+    # does not re-parse every match; elsewhere it stays empty.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "id"]
         indexes = [
             models.Index(fields=["category", "is_active", "price_from"]),
+            models.Index(fields=["category", "is_active", "brand"]),
             models.Index(fields=["is_active", "-created_at"]),
-            models.Index(fields=["is_featured", "is_active"]),
+            models.Index(fields=["is_featured", "is_active", "-created_at"]),
         ]
 
     def __str__(self) -> str:

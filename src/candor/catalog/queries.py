@@ -4,9 +4,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
-from .models import Brand, Category, Product
+from .models import Brand, Category, Product, Variant
 
 SORTS = {
     "newest": ("-created_at", "id"),
@@ -26,16 +26,27 @@ class ListingFilter:
     extra: dict = field(default_factory=dict)
 
 
+# Long columns that product cards never show: listings leave them in the database (the
+# description and search text run to hundreds of characters, and specs is JSON to decode).
+CARD_UNUSED = ("description", "specs", "search_text", "search_vector")
+
+
 def active_products() -> QuerySet[Product]:
     return Product.objects.filter(is_active=True).select_related("brand", "category")
 
 
+def for_cards(products: QuerySet[Product]) -> QuerySet[Product]:
+    """Just what catalog/_product_card.html shows: the product row and its brand."""
+    return products.select_related(None).select_related("brand").defer(*CARD_UNUSED)
+
+
 def featured_products(limit: int = 8) -> list[Product]:
-    return list(active_products().filter(is_featured=True).order_by("-created_at", "id")[:limit])
+    featured = for_cards(active_products().filter(is_featured=True))
+    return list(featured.order_by("-created_at", "id")[:limit])
 
 
 def new_arrivals(limit: int = 8) -> list[Product]:
-    return list(active_products().order_by("-created_at", "id")[:limit])
+    return list(for_cards(active_products()).order_by("-created_at", "id")[:limit])
 
 
 def categories() -> list[Category]:
@@ -55,15 +66,15 @@ def search_products(query: str) -> QuerySet[Product]:
     if not query:
         return active_products().none()
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+        from django.contrib.postgres.search import SearchQuery, SearchRank
 
-        vector = SearchVector("search_text", config="english")
         search = SearchQuery(query, config="english", search_type="websearch")
-        # Filter with the @@ match (served by the GIN index); ts_rank alone is never zero.
+        # The @@ match is served by the GIN index on the stored vector (kept by a trigger);
+        # ts_rank alone is never zero, so it cannot be the filter.
         return (
             active_products()
-            .annotate(document=vector, rank=SearchRank(vector, search))
-            .filter(document=search)
+            .filter(search_vector=search)
+            .annotate(rank=SearchRank(F("search_vector"), search))
             .order_by("-rank", "id")
         )
     condition = Q()
@@ -82,19 +93,23 @@ def product_listing(category: Category | None, listing: ListingFilter) -> QueryS
         products = products.filter(price_from__gte=listing.min_price)
     if listing.max_price is not None:
         products = products.filter(price_from__lte=listing.max_price)
+    products = for_cards(products)
     if listing.query and listing.sort == "relevance":
         return products
     return products.order_by(*SORTS.get(listing.sort, SORTS["newest"]))
 
 
-def product_detail(slug: str) -> Product:
-    """The product with its active variants; raises Product.DoesNotExist."""
-    from django.db.models import Prefetch
+@dataclass(frozen=True)
+class ProductDetail:
+    product: Product
+    variants: list[Variant]  # the active ones, cheapest first
 
-    from .models import Variant
 
-    return (
-        active_products()
-        .prefetch_related(Prefetch("variants", queryset=Variant.objects.filter(is_active=True)))
-        .get(slug=slug)
-    )
+def product_detail(slug: str) -> ProductDetail:
+    """The product (with brand and category) and its active variants, in two queries.
+
+    Raises Product.DoesNotExist. The variants are a plain second query rather than
+    prefetch_related, whose machinery cost more than the query on the product page.
+    """
+    product = active_products().get(slug=slug)
+    return ProductDetail(product, list(Variant.objects.filter(product=product, is_active=True)))

@@ -8,6 +8,7 @@ from django.db.models import F, Min, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from candor.core.money import quantize
+from candor.core.pagecache import invalidate as invalidate_pages
 
 from .models import Product, Variant, VariantChange
 
@@ -32,6 +33,7 @@ def refresh_price_from(product_ids: Iterable[int]) -> None:
     Product.objects.filter(pk__in=list(product_ids)).update(
         price_from=Coalesce(Subquery(cheapest), Value(Decimal("0")))
     )
+    transaction.on_commit(invalidate_pages)
 
 
 def _audit(variant: Variant, field: str, old, new, acting_user) -> VariantChange:
@@ -66,6 +68,7 @@ def set_stock(*, variant_ids: Iterable[int], quantity: int, acting_user) -> int:
     VariantChange.objects.bulk_create(
         _audit(v, "stock", v.stock, quantity, acting_user) for v in variants
     )
+    transaction.on_commit(invalidate_pages)
     return len(variants)
 
 
@@ -79,6 +82,7 @@ def add_stock(*, variant_ids: Iterable[int], quantity: int, acting_user) -> int:
     VariantChange.objects.bulk_create(
         _audit(v, "stock", v.stock, v.stock + quantity, acting_user) for v in variants
     )
+    transaction.on_commit(invalidate_pages)
     return len(variants)
 
 

@@ -3,11 +3,14 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
+from candor.core.pagecache import cache_for_visitors_without_session
+
 from . import queries
 from .forms import ListingForm
 from .models import Category, Product
 
 
+@cache_for_visitors_without_session
 def home(request):
     return render(
         request,
@@ -44,26 +47,29 @@ def _listing_page(request, *, category, template, extra):
     )
 
 
+@cache_for_visitors_without_session
 def category(request, slug):
     found = get_object_or_404(Category, slug=slug)
     return _listing_page(request, category=found, template="catalog/category.html", extra={})
 
 
+@cache_for_visitors_without_session
 def search(request):
     return _listing_page(request, category=None, template="catalog/search.html", extra={})
 
 
+@cache_for_visitors_without_session
 def product(request, slug):
     try:
-        found = queries.product_detail(slug)
+        detail = queries.product_detail(slug)
     except Product.DoesNotExist:
         raise Http404("No such product.") from None
-    variants = list(found.variants.all())
+    variants = detail.variants
     return render(
         request,
         "catalog/product.html",
         {
-            "product": found,
+            "product": detail.product,
             "variants": variants,
             "any_in_stock": any(v.in_stock for v in variants),
             "selected": next((v.pk for v in variants if v.in_stock), None),

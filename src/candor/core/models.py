@@ -3,6 +3,8 @@ from django.db import models
 from django_countries.fields import CountryField
 from phonenumber_field.modelfields import PhoneNumberField
 
+from .pagecache import invalidate as invalidate_pages
+
 
 class ShopSettings(models.Model):
     """The shop's identity and contact details: one row, edited in the back office."""
@@ -34,6 +36,7 @@ class ShopSettings(models.Model):
         self.pk = 1
         super().save(*args, **kwargs)
         cache.delete(self.CACHE_KEY)
+        invalidate_pages()  # every page shows the shop's name and contact
 
     @classmethod
     def load(cls) -> "ShopSettings":

@@ -1,6 +1,7 @@
 """Money: Decimal amounts in the shop currency, formatted with Babel."""
 
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from babel.numbers import format_currency
 
@@ -11,7 +12,9 @@ def quantize(amount: Decimal) -> Decimal:
     return Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+@lru_cache(maxsize=4096)
 def format_money(amount: Decimal, currency: str, locale: str = "en") -> str:
+    """Pure, and a listing formats the same few prices again and again: memoised."""
     return format_currency(quantize(amount), currency, locale=locale)
 
 

@@ -1,0 +1,94 @@
+"""The whole-page cache for visitors without a session (P1): fast, never shared wrongly."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from candor.cart.models import CartLine
+from candor.catalog.services import adjust_prices
+from candor.core.models import ShopSettings
+from tests.factories import VariantFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def page_cache_on(settings):
+    settings.PAGE_CACHE_SECONDS = 30
+
+
+@pytest.fixture
+def product_variant():
+    variant = VariantFactory(price=Decimal("1000.00"), stock=5)
+    variant.product.is_featured = True
+    variant.product.save()
+    ShopSettings.load()  # a running shop: creating the settings row would clear the cache
+    return variant
+
+
+def csrf_value(response) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.content.decode())[1]
+
+
+def test_second_first_visit_is_served_from_memory(
+    product_variant, django_assert_num_queries, committed
+):
+    """P1: a first visit's page is the same for everyone, so it is rendered once."""
+    first = Client().get("/")
+    with django_assert_num_queries(0):
+        second = Client().get("/")
+    assert second.content == first.content
+    assert dict(second.cookies) == {}
+
+
+def test_each_visitor_gets_their_own_form_token(product_variant):
+    """The cached product page is not a shared CSRF token: each visitor's works for them."""
+    url = product_variant.product.get_absolute_url()
+    alice, bob = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    alice_page, bob_page = alice.get(url), bob.get(url)
+    assert csrf_value(alice_page) != csrf_value(bob_page)
+    assert "__candor_csrf_token__" not in bob_page.content.decode()
+    assert set(bob_page.cookies) == {"csrftoken"}
+    added = bob.post(
+        "/cart/add/",
+        {"variant": product_variant.pk, "quantity": 1, "csrfmiddlewaretoken": csrf_value(bob_page)},
+    )
+    assert added.status_code == 302
+    assert CartLine.objects.get().quantity == 1
+
+
+def test_a_visitor_with_a_cart_sees_their_own_page(product_variant):
+    """Never one visitor's cart for another: a session means a freshly rendered page."""
+    Client().get("/")  # cached, with an empty cart
+    shopper = Client()
+    shopper.post("/cart/add/", {"variant": product_variant.pk, "quantity": 2})
+    assert 'aria-label="2 items"' in shopper.get("/").content.decode()
+    assert 'aria-label="2 items"' not in Client().get("/").content.decode()
+
+
+def test_a_price_change_shows_at_once(product_variant, committed):
+    url = product_variant.product.get_absolute_url()
+    assert "1,000.00" in Client().get(url).content.decode()
+    committed(
+        adjust_prices, variant_ids=[product_variant.pk], percent=Decimal("10"), acting_user=None
+    )
+    page = Client().get(url).content.decode()
+    assert "1,100.00" in page and "1,000.00" not in page
+
+
+def test_shop_settings_change_shows_at_once(product_variant):
+    Client().get("/")
+    shop = ShopSettings.load()
+    shop.name = "Candor Lahore"
+    shop.save()
+    assert "Candor Lahore" in Client().get("/").content.decode()
+
+
+def test_not_found_pages_are_not_kept(client):
+    assert Client().get("/p/nothing/").status_code == 404
+    from tests.factories import ProductFactory
+
+    ProductFactory(slug="nothing")
+    assert Client().get("/p/nothing/").status_code == 200
