@@ -90,3 +90,25 @@ def test_browsing_sets_no_cookie_and_the_header_counts_items(client, variant):
     assert set(added.cookies) == {"sessionid"}
     page = client.get("/cart/").content.decode()
     assert 'aria-label="2 items"' in page
+
+
+def test_a_repeat_add_writes_no_session_and_names_what_was_added(client, variant):
+    """P1: the cart page says what was added; adding again touches only the cart's rows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.post("/cart/add/", {"variant": variant.pk, "quantity": 1})
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post("/cart/add/", {"variant": variant.pk, "quantity": 1})
+    session_writes = [
+        q["sql"]
+        for q in queries.captured_queries
+        if "django_session" in q["sql"] and not q["sql"].startswith("SELECT")
+    ]
+    assert session_writes == []
+    line = CartLine.objects.get()
+    assert response["Location"] == f"/cart/?added={line.pk}"
+    page = client.get(response["Location"]).content.decode()
+    assert f"Added {variant} to your cart." in page
+    other = client.get("/cart/?added=999999").content.decode()
+    assert "Added" not in other

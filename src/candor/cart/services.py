@@ -101,7 +101,7 @@ def _check_quantity(variant: Variant, quantity: int) -> None:
         raise CartError(f"Only {variant.stock} of {variant} left in stock.")
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # called inside add_to_cart's transaction: no round trips
 def add_item(*, cart: Cart, variant_id: int, quantity: int) -> CartLine:
     try:
         variant = Variant.objects.select_related("product").get(pk=variant_id)
@@ -114,14 +114,12 @@ def add_item(*, cart: Cart, variant_id: int, quantity: int) -> CartLine:
     _check_quantity(variant, total)
     if line is None:
         try:
-            with transaction.atomic():  # a savepoint: a double click may have added it first
-                line = CartLine.objects.create(cart=cart, variant=variant, quantity=total)
-        except IntegrityError:
+            line = CartLine.objects.create(cart=cart, variant=variant, quantity=total)
+        except IntegrityError:  # a double click added it first; the whole add is rolled back
             raise CartError("This item was just added to your cart; check the quantity.") from None
     else:
         line.quantity = total
         line.save(update_fields=["quantity"])
-    cart.save(update_fields=["updated_at"])
     return line
 
 

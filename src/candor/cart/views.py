@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from . import services
@@ -8,12 +8,18 @@ from .forms import AddToCartForm, QuantityForm
 
 
 def _cart_page(request, *, error: str = "", status: int = 200):
-    cart = services.find_cart(request)
+    contents = services.contents(services.find_cart(request))
+    # "Added …" comes from the redirect's query string, not a flash message, so a repeat add
+    # does not rewrite the session (one commit per add instead of two).
+    added = next(
+        (item for item in contents.items if str(item.line_id) == request.GET.get("added")), None
+    )
     return render(
         request,
         "cart/cart.html",
         {
-            "contents": services.contents(cart),
+            "contents": contents,
+            "added": added,
             "error": error,
             "max_quantity": services.MAX_QUANTITY,
         },
@@ -42,11 +48,7 @@ def add(request):
         )
     except services.CartError as refused:
         return _cart_page(request, error=str(refused), status=400)
-    messages.success(request, f"Added {line.variant} to your cart.")
-    back = request.POST.get("next", "")
-    if back and url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
-        return redirect(back)
-    return redirect("cart:view")
+    return redirect(f"{reverse('cart:view')}?added={line.pk}")
 
 
 @require_POST
