@@ -132,8 +132,9 @@ else:
 
 # Whole catalogue pages for visitors without a session (candor.core.pagecache). With Redis
 # they are shared by every web process and node, so one render warms them all; without it each
-# process keeps its own. 0 turns the cache off.
-PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=0 if DEBUG else 30)
+# process keeps its own. Edits and stock changes drop what they affect; the lifetime is only a
+# safety net. 0 turns the cache off.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=0 if DEBUG else 600)
 CACHES["pages"] = (
     {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",

@@ -28,6 +28,16 @@ def product_variant():
     return variant
 
 
+@pytest.fixture
+def walk_order(committed):
+    from candor.orders.services import change_status
+
+    def _walk(order, status):
+        return committed(change_status, order=order, to_status=status, acting_user=None)
+
+    return _walk
+
+
 def csrf_value(response) -> str:
     return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.content.decode())[1]
 
@@ -92,3 +102,22 @@ def test_not_found_pages_are_not_kept(client):
 
     ProductFactory(slug="nothing")
     assert Client().get("/p/nothing/").status_code == 200
+
+
+def test_stock_badge_follows_orders_and_cancellations(product_variant, place, walk_order):
+    """A product's cached page is dropped whenever its stock moves, so badges are exact."""
+    url = product_variant.product.get_absolute_url()
+    assert "Only 5 left" not in Client().get(url).content.decode()  # 5 shows "In stock"
+    order = place({product_variant.pk: 2})
+    assert "Only 3 left" in Client().get(url).content.decode()
+    walk_order(order, "cancelled")
+    assert "Only 3 left" not in Client().get(url).content.decode()
+
+
+def test_pages_of_other_products_stay_cached(product_variant, place, django_assert_num_queries):
+    other = VariantFactory(stock=9)
+    url = other.product.get_absolute_url()
+    Client().get(url)
+    place({product_variant.pk: 1})
+    with django_assert_num_queries(0):
+        Client().get(url)

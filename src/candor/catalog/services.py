@@ -6,8 +6,10 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import F, Min, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 
 from candor.core.money import quantize
+from candor.core.pagecache import forget as forget_pages
 from candor.core.pagecache import invalidate as invalidate_pages
 
 from .models import Product, Variant, VariantChange
@@ -86,6 +88,14 @@ def add_stock(*, variant_ids: Iterable[int], quantity: int, acting_user) -> int:
     return len(variants)
 
 
+def _forget_product_pages(variant_ids) -> None:
+    """After commit, drop the cached pages of these variants' products (their stock moved)."""
+    slugs = list(
+        Product.objects.filter(variants__pk__in=list(variant_ids)).values_list("slug", flat=True)
+    )
+    transaction.on_commit(lambda: forget_pages(reverse("catalog:product", args=[s]) for s in slugs))
+
+
 def reserve_stock(quantities: dict[int, int]) -> None:
     """Take stock for an order, all or nothing. Call inside the order's transaction.
 
@@ -107,9 +117,11 @@ def reserve_stock(quantities: dict[int, int]) -> None:
             variant = Variant.objects.select_related("product").get(pk=variant_id)
             sold = variant.is_active and variant.product.is_active
             raise OutOfStock(variant, variant.stock if sold else 0)
+    _forget_product_pages(quantities)
 
 
 def release_stock(quantities: dict[int, int]) -> None:
     """Put reserved stock back (an order cancelled before it shipped)."""
     for variant_id in sorted(quantities):
         Variant.objects.filter(pk=variant_id).update(stock=F("stock") + quantities[variant_id])
+    _forget_product_pages(quantities)

@@ -7,9 +7,9 @@ served from memory. Three things keep it correct:
 - the form token is not shared: the cached page keeps a hole where the CSRF token was, and each
   visitor gets a fresh token of their own (and its cookie) when the page is served;
 - anything that changes what catalogue pages show calls invalidate(); the version lives in the
-  default cache (Redis in production, so every web process sees it). Pages also expire after
-  PAGE_CACHE_SECONDS, which bounds how stale a stock badge ("Only 3 left") can be; stock itself
-  is checked again whenever something is put in a cart.
+  default cache (Redis in production, so every web process sees it). A stock change forgets
+  just the pages of the products concerned (forget()), so stock badges are exact too. Pages
+  also expire after PAGE_CACHE_SECONDS, a safety net rather than the freshness mechanism.
 """
 
 import hashlib
@@ -38,9 +38,14 @@ def invalidate() -> None:
         caches["default"].set(VERSION_KEY, 2, None)
 
 
-def _key(request) -> str:
-    path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-    return f"page:{_version()}:{path}"
+def _key(full_path: str) -> str:
+    digest = hashlib.sha256(full_path.encode()).hexdigest()
+    return f"page:{_version()}:{digest}"
+
+
+def forget(paths) -> None:
+    """Drop the cached pages at these paths (e.g. a product page whose stock changed)."""
+    caches["pages"].delete_many([_key(path) for path in paths])
 
 
 def cache_for_visitors_without_session(view):
@@ -55,7 +60,7 @@ def cache_for_visitors_without_session(view):
         )
         if not cacheable:
             return view(request, *args, **kwargs)
-        pages, key = caches["pages"], _key(request)
+        pages, key = caches["pages"], _key(request.get_full_path())
         cached = pages.get(key)
         if cached is not None:
             content_type, body = cached
