@@ -130,24 +130,15 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Whole catalogue pages for visitors without a session (candor.core.pagecache). With Redis
-# they are shared by every web process and node, so one render warms them all; without it each
-# process keeps its own. Edits and stock changes drop what they affect; the lifetime is only a
-# safety net. 0 turns the cache off.
-PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=0 if DEBUG else 600)
-CACHES["pages"] = (
-    {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": REDIS_URL,
-        "KEY_PREFIX": "pages",
-    }
-    if REDIS_URL
-    else {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "candor-pages",
-        "OPTIONS": {"MAX_ENTRIES": 1000},
-    }
-)
+# Whole catalogue pages for visitors without a session (candor.core.pagecache): bodies in each
+# process's memory, freshness in the shared cache. Without Redis, processes cannot share that
+# freshness, so the cache is off unless asked for (PAGE_CACHE_SECONDS; 0 turns it off).
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600 if REDIS_URL and not DEBUG else 0)
+CACHES["pages"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "candor-pages",
+    "OPTIONS": {"MAX_ENTRIES": 3000},
+}
 
 AUTH_USER_MODEL = "accounts.User"
 PASSWORD_HASHERS = [

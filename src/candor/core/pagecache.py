@@ -1,15 +1,16 @@
 """Whole-page cache for visitors who have no session yet: most first visits (P1).
 
 Such a visitor's page is the same for everyone (no cart, no messages, no account), so it can be
-served from memory. Three things keep it correct:
+served from memory. What keeps it correct:
 - only visitors without a session cookie are served from it, and a response is kept only when
   it sets no session (never one visitor's cart or messages for another);
 - the form token is not shared: the cached page keeps a hole where the CSRF token was, and each
   visitor gets a fresh token of their own (and its cookie) when the page is served;
-- anything that changes what catalogue pages show calls invalidate(); the version lives in the
-  default cache (Redis in production, so every web process sees it). A stock change forgets
-  just the pages of the products concerned (forget()), so stock badges are exact too. Pages
-  also expire after PAGE_CACHE_SECONDS, a safety net rather than the freshness mechanism.
+- freshness lives in the shared default cache (Redis): a global version that invalidate() bumps
+  when anything catalogue pages show changes, and a generation per page that forget() bumps
+  when a product's stock moves. Both are read in one round trip per request, so every process
+  and node stops serving a changed page at once. The page bodies stay in each process's memory,
+  so a hit moves no page across the network. PAGE_CACHE_SECONDS is only a safety net.
 """
 
 import hashlib
@@ -26,26 +27,33 @@ CSRF_HOLE = "__candor_csrf_token__"
 CSRF_INPUT = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]+(")')
 
 
-def _version() -> int:
-    return caches["default"].get_or_set(VERSION_KEY, 1, None)
+def _digest(full_path: str) -> str:
+    return hashlib.sha256(full_path.encode()).hexdigest()
+
+
+def _key(full_path: str) -> str:
+    digest = _digest(full_path)
+    generation_key = f"pagecache:generation:{digest}"
+    state = caches["default"].get_many([VERSION_KEY, generation_key])
+    return f"page:{state.get(VERSION_KEY, 0)}:{state.get(generation_key, 0)}:{digest}"
+
+
+def _bump(key: str) -> None:
+    try:
+        caches["default"].incr(key)
+    except ValueError:  # not set yet (or evicted): any new value retires the old pages
+        caches["default"].set(key, 1, None)
 
 
 def invalidate() -> None:
     """Something catalogue pages show has changed: no cached page may be served again."""
-    try:
-        caches["default"].incr(VERSION_KEY)
-    except ValueError:  # no version yet (or evicted): start a new one
-        caches["default"].set(VERSION_KEY, 2, None)
-
-
-def _key(full_path: str) -> str:
-    digest = hashlib.sha256(full_path.encode()).hexdigest()
-    return f"page:{_version()}:{digest}"
+    _bump(VERSION_KEY)
 
 
 def forget(paths) -> None:
-    """Drop the cached pages at these paths (e.g. a product page whose stock changed)."""
-    caches["pages"].delete_many([_key(path) for path in paths])
+    """Stop serving the cached pages at these paths (e.g. a product whose stock moved)."""
+    for path in paths:
+        _bump(f"pagecache:generation:{_digest(path)}")
 
 
 def cache_for_visitors_without_session(view):
