@@ -12,3 +12,11 @@ def test_home_lists_a_product(client):
     response = client.get("/")
     assert response.status_code == 200
     assert variant.product.name in response.content.decode()
+
+
+def test_health_check_needs_no_database(client, db, django_assert_num_queries):
+    """Load balancers probe /healthz: it answers without a query, a session or a cookie."""
+    with django_assert_num_queries(0):
+        response = client.get("/healthz")
+    assert (response.status_code, response.content) == (200, b"ok")
+    assert dict(response.cookies) == {}

@@ -54,3 +54,10 @@ def test_passwords_are_hashed_with_argon2(settings):
     from django.contrib.auth import get_user_model
 
     assert get_user_model().objects.get().password.startswith("argon2$")
+
+
+def test_load_demo_command_reports_what_it_did(capsys):
+    call_command("load_demo", "--no-images")
+    assert capsys.readouterr().out.startswith("Demo shop loaded: 82 products.")
+    call_command("load_demo", "--no-images")
+    assert "already has products; demo not loaded" in capsys.readouterr().out
