@@ -110,3 +110,27 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture
 def on_postgres():
     return connection.vendor == "postgresql"
+
+
+GUEST_DETAILS = {
+    "email": "a@example.com",
+    "phone": "03001234567",
+    "shipping_name": "Sana Mir",
+    "shipping_line1": "1 Road",
+    "shipping_city": "Lahore",
+    "shipping_country": "PK",
+    "billing_same_as_shipping": "on",
+}
+
+
+@pytest.fixture
+def guest_at_review(client):
+    """A guest who put `quantity` of `variant` in the cart and gave their details: returns the
+    review form's initial values (checkout token and cart fingerprint)."""
+
+    def _at_review(variant, quantity=1, **details):
+        client.post("/cart/add/", {"variant": variant.pk, "quantity": quantity})
+        client.post("/checkout/", {**GUEST_DETAILS, **details})
+        return client.get("/checkout/review/").context["form"].initial
+
+    return _at_review

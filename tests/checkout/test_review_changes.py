@@ -17,23 +17,6 @@ from tests.factories import VariantFactory
 pytestmark = pytest.mark.django_db
 
 
-def at_review(client, variant):
-    client.post("/cart/add/", {"variant": variant.pk, "quantity": 1})
-    client.post(
-        "/checkout/",
-        {
-            "email": "a@example.com",
-            "phone": "03001234567",
-            "shipping_name": "Sana Mir",
-            "shipping_line1": "1 Road",
-            "shipping_city": "Lahore",
-            "shipping_country": "PK",
-            "billing_same_as_shipping": "on",
-        },
-    )
-    return client.get("/checkout/review/").context["form"].initial
-
-
 def submit(client, initial, shipping, method="cod"):
     return client.post(
         "/checkout/review/",
@@ -48,10 +31,10 @@ def submit(client, initial, shipping, method="cod"):
 
 @pytest.mark.parametrize("change", ["price", "other tab"])
 def test_order_refused_when_the_cart_changed_after_review(
-    client, variant, standard_shipping, change
+    client, variant, standard_shipping, change, guest_at_review
 ):
     """P3: nobody is charged a total they never saw."""
-    initial = at_review(client, variant)
+    initial = guest_at_review(variant)
     if change == "price":
         Variant.objects.filter(pk=variant.pk).update(price=Decimal("1500.00"))
     else:
@@ -63,21 +46,21 @@ def test_order_refused_when_the_cart_changed_after_review(
     assert Variant.objects.get(pk=variant.pk).stock == 10
 
 
-def test_only_ordered_lines_leave_the_cart(client, variant, standard_shipping):
+def test_only_ordered_lines_leave_the_cart(client, variant, standard_shipping, guest_at_review):
     """P3: Only ordered lines leave the cart."""
-    initial = at_review(client, variant)
+    initial = guest_at_review(variant)
     assert submit(client, initial, standard_shipping).status_code == 302
     assert CartLine.objects.count() == 0
 
 
 def test_bank_transfer_instructions_reach_the_page_and_the_mail(
-    client, variant, standard_shipping, django_capture_on_commit_callbacks
+    client, variant, standard_shipping, django_capture_on_commit_callbacks, guest_at_review
 ):
     """P8: Bank transfer instructions reach the page and the mail."""
     config = PaymentSettings.load()
     config.bank_transfer_instructions = "Meezan Bank, IBAN PK00 MEZN 0000 1234 5678 9012"
     config.save()
-    initial = at_review(client, variant)
+    initial = guest_at_review(variant)
     with django_capture_on_commit_callbacks(execute=True):
         response = submit(client, initial, standard_shipping, method="bank_transfer")
     order = Order.objects.get()

@@ -76,21 +76,15 @@ def paid_session(order, **overrides):
 
 
 def test_checkout_redirects_to_hosted_page_and_sends_only_what_the_charge_needs(
-    client, variant, standard_shipping, payments_enabled
+    client, variant, standard_shipping, payments_enabled, guest_at_review
 ):
     """P13: our pages never hold a card field; the gateway gets amount, reference, email."""
-    client.post("/cart/add/", {"variant": variant.pk, "quantity": 2})
-    client.post(
-        "/checkout/",
-        {
-            "email": "ayesha@example.com",
-            "phone": "03001234567",
-            "shipping_name": "Ayesha Khan",
-            "shipping_line1": "12 Mall Road",
-            "shipping_city": "Lahore",
-            "shipping_country": "PK",
-            "billing_same_as_shipping": "on",
-        },
+    guest_at_review(
+        variant,
+        2,
+        email="ayesha@example.com",
+        shipping_name="Ayesha Khan",
+        shipping_line1="12 Mall Road",
     )
     review = client.get("/checkout/review/")
     page = review.content.decode()
@@ -138,23 +132,10 @@ def test_checkout_redirects_to_hosted_page_and_sends_only_what_the_charge_needs(
 
 
 def test_gateway_down_keeps_order_and_offers_retry(
-    client, variant, standard_shipping, payments_enabled
+    client, variant, standard_shipping, payments_enabled, guest_at_review
 ):
     """P13: Gateway down keeps order and offers retry."""
-    client.post("/cart/add/", {"variant": variant.pk, "quantity": 1})
-    client.post(
-        "/checkout/",
-        {
-            "email": "a@example.com",
-            "phone": "03001234567",
-            "shipping_name": "A B",
-            "shipping_line1": "1 Road",
-            "shipping_city": "Lahore",
-            "shipping_country": "PK",
-            "billing_same_as_shipping": "on",
-        },
-    )
-    initial = client.get("/checkout/review/").context["form"].initial
+    initial = guest_at_review(variant, shipping_name="A B")
     token, digest = initial["token"], initial["cart_digest"]
     with responses.RequestsMock() as stub:
         stub.post(SESSIONS_URL, status=500, json={"error": {"message": "down"}})
@@ -284,24 +265,12 @@ def test_malformed_payload_is_refused(client, card_order):
 
 
 def test_card_is_not_offered_without_gateway_secrets(
-    client, variant, standard_shipping, payments_enabled, settings
+    client, variant, standard_shipping, payments_enabled, settings, guest_at_review
 ):
     """P13: Card is not offered without gateway secrets."""
     settings.STRIPE_SECRET_KEY = ""
-    client.post("/cart/add/", {"variant": variant.pk, "quantity": 1})
-    client.post(
-        "/checkout/",
-        {
-            "email": "a@example.com",
-            "phone": "03001234567",
-            "shipping_name": "A B",
-            "shipping_line1": "1 Road",
-            "shipping_city": "Lahore",
-            "shipping_country": "PK",
-            "billing_same_as_shipping": "on",
-        },
-    )
-    page = client.get("/checkout/review/").content.decode()
+    guest_at_review(variant, shipping_name="A B")
+    page = client.get("/checkout/review/").content.decode()  # as the shopper sees it
     assert 'value="cod"' in page and 'value="card"' not in page
 
 
@@ -371,26 +340,13 @@ def test_money_arriving_after_cancellation_is_flagged_for_refund(client, card_or
 
 
 def test_return_addresses_given_to_the_gateway_open_no_personal_data(
-    client, variant, standard_shipping, payments_enabled
+    client, variant, standard_shipping, payments_enabled, guest_at_review
 ):
     """P16: the gateway gets short-lived return links that open only the thanks page, not the
     order page with the customer's addresses; sessions expire within hours."""
     from candor.checkout.links import order_number_from
 
-    client.post("/cart/add/", {"variant": variant.pk, "quantity": 1})
-    client.post(
-        "/checkout/",
-        {
-            "email": "a@example.com",
-            "phone": "03001234567",
-            "shipping_name": "Sana Mir",
-            "shipping_line1": "1 Road",
-            "shipping_city": "Lahore",
-            "shipping_country": "PK",
-            "billing_same_as_shipping": "on",
-        },
-    )
-    initial = client.get("/checkout/review/").context["form"].initial
+    initial = guest_at_review(variant)
     with responses.RequestsMock() as stub:
         stub.post(SESSIONS_URL, json=stripe_session())
         before = int(time.time())
