@@ -8,6 +8,7 @@ from candor.core.views import healthz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("backoffice/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
     path("cart/", include("candor.cart.urls")),
     path("checkout/", include("candor.checkout.urls")),
     path("orders/", include("candor.orders.urls")),
