@@ -134,3 +134,99 @@ def guest_at_review(client):
         return client.get("/checkout/review/").context["form"].initial
 
     return _at_review
+
+
+# --- Staff two-factor sign-in (P14) -------------------------------------------------------
+# The back office opens only to staff with an authenticator app who used it to sign in in this
+# session (candor.accounts.admin_site). These helpers set up both the way allauth does.
+
+STAFF_PASSWORD = "password"
+
+
+def totp_code(secret: str) -> str:
+    """The code an authenticator app shows now for `secret` (RFC 6238, allauth's own helper)."""
+    import time
+
+    from allauth.mfa import app_settings as mfa_settings
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    period = mfa_settings.TOTP_PERIOD
+    # A code read in the last moments of its 30 seconds may expire before it is checked (the
+    # shop accepts no drift); wait for the next one, as a person would.
+    left = period - time.time() % period
+    if left < 2:
+        time.sleep(left + 0.05)
+    return format_hotp_value(hotp_value(secret, int(time.time()) // period))
+
+
+def enrol_totp(user):
+    """Give `user` an authenticator app (TOTP) as allauth stores it; the secret is kept on
+    `user.totp_secret` so a test can compute codes."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+    from allauth.mfa.utils import decrypt
+
+    existing = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if existing is None:
+        existing = TOTP.activate(user, generate_totp_secret()).instance
+    user.totp_secret = decrypt(existing.data["secret"])
+    return existing
+
+
+def record_mfa_sign_in(client, user) -> None:
+    """Mark `client`'s session as signed in by `user` with password and TOTP, writing the
+    session record with allauth's own function (what its sign-in flow writes)."""
+    from allauth.account.internal.flows.login import record_authentication
+    from allauth.mfa.models import Authenticator
+    from django.test import RequestFactory
+
+    authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
+    request = RequestFactory().get("/")
+    request.session = client.session
+    request.user = user
+    record_authentication(request, user, method="password", email=user.email)
+    record_authentication(request, user, method="mfa", id=authenticator.pk, type=authenticator.type)
+    request.session.save()
+
+
+@pytest.fixture
+def mfa_login(db):
+    """mfa_login(client, user): sign a staff member in as if through password + TOTP.
+
+    Enrols an authenticator for the user if they have none. Use it instead of
+    `client.force_login(staff)` for anything under /backoffice/.
+    """
+
+    def _mfa_login(client, user):
+        enrol_totp(user)
+        client.force_login(user)
+        record_mfa_sign_in(client, user)
+        return client
+
+    return _mfa_login
+
+
+@pytest.fixture
+def admin_user(db, django_user_model):
+    """pytest-django's admin (admin@example.com / "password"), with a verified address and an
+    authenticator app enrolled (P14)."""
+    from allauth.account.models import EmailAddress
+
+    user = django_user_model.objects.filter(email="admin@example.com").first()
+    if user is None:
+        user = django_user_model.objects.create_superuser(
+            email="admin@example.com", password=STAFF_PASSWORD
+        )
+    EmailAddress.objects.get_or_create(
+        user=user, email=user.email, defaults={"verified": True, "primary": True}
+    )
+    enrol_totp(user)
+    return user
+
+
+@pytest.fixture
+def admin_client(db, admin_user, mfa_login):
+    """A client signed in as `admin_user` with password and TOTP in this session."""
+    from django.test import Client
+
+    return mfa_login(Client(), admin_user)

@@ -76,3 +76,27 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     email = factory.Sequence(lambda n: f"person{n}@example.com")
     password = factory.django.Password("correct horse battery")
+
+
+class VerifiedEmailFactory(factory.django.DjangoModelFactory):
+    """allauth's record that the user proved they read mail at this address."""
+
+    class Meta:
+        model = "account.EmailAddress"
+
+    user = factory.SubFactory(UserFactory)
+    email = factory.LazyAttribute(lambda o: o.user.email)
+    verified = True
+    primary = True
+
+
+class AddressFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "accounts.Address"
+
+    owner = factory.SubFactory(UserFactory)
+    name = "Ayesha Khan"
+    line1 = factory.Sequence(lambda n: f"{n + 1} Mall Road")
+    city = "Lahore"
+    postcode = "54000"
+    country = "PK"

@@ -58,7 +58,8 @@ if PRODUCTION:
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin with the staff MFA gate as its default site (candor.accounts.admin_site).
+    "candor.accounts.apps.CandorAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -69,6 +70,8 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_countries",
     "phonenumber_field",
+    # Before allauth, so its template overrides (account/, mfa/, socialaccount/, allauth/) win.
+    "candor.accounts",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -77,12 +80,12 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "candor.core",
     "candor.messaging",
-    "candor.accounts",
     "candor.catalog",
     "candor.cart",
     "candor.orders",
     "candor.payments",
     "candor.checkout",
+    "candor.campaigns",
     "candor.demo",
 ]
 
@@ -113,6 +116,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "candor.core.context_processors.shop",
                 "candor.cart.context_processors.cart_summary",
+                "candor.campaigns.context_processors.announcements",
             ],
         },
     },
@@ -180,6 +184,80 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Our hooks: allauth's mail goes through the outbox as transactional mail (P8); social sign-in
+# keeps only the basic profile (P4).
+ACCOUNT_ADAPTER = "candor.accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "candor.accounts.adapters.SocialAccountAdapter"
+# Security notices (password changed, email added or removed, two-factor changes) are mailed.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+# Links in mail are random or signed, and expire (P14): verification after 3 days, a password
+# reset link after a day (Django's signed token, also void once the password changes).
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
+PASSWORD_RESET_TIMEOUT = 24 * 3600
+# Rate limits (P14), kept in the shared cache (Redis in production, so they hold across nodes).
+# Merged over allauth's defaults; these are the ones the promise rests on.
+ACCOUNT_RATE_LIMITS = {
+    # Failed sign-ins: 10 a minute from one address, 5 per account in 5 minutes.
+    "login_failed": "10/m/ip,5/300s/key",
+    # Any sign-in attempt: 30 a minute from one address, then 429 Too Many Requests.
+    "login": "30/m/ip",
+    "signup": "20/m/ip",
+    "reset_password": "20/m/ip,5/m/key",
+}
+# Behind the reverse proxy the client address is the last hop's X-Forwarded-For entry, so the
+# per-address limits count visitors, not the proxy.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if PRODUCTION else 0)
+
+# Staff two-factor authentication (P14): an authenticator app (TOTP) with recovery codes. The back
+# office (candor.accounts.admin_site) opens only to staff who signed in with it in this session.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Candor")
+# No "trust this browser" cookie: every new session asks for the code.
+MFA_TRUST_ENABLED = False
+
+# Social sign-in (P4): Google and Facebook, basic profile only (name, email, provider id).
+# Credentials come from the environment, or from the back office (Social applications); use
+# one or the other for a provider, not both.
+GOOGLE_CLIENT_ID = env.str("GOOGLE_CLIENT_ID", default="")
+GOOGLE_CLIENT_SECRET = env.str("GOOGLE_CLIENT_SECRET", default="")
+FACEBOOK_APP_ID = env.str("FACEBOOK_APP_ID", default="")
+FACEBOOK_APP_SECRET = env.str("FACEBOOK_APP_SECRET", default="")
+SOCIALACCOUNT_PROVIDERS: dict[str, dict] = {
+    "google": {
+        "SCOPE": ["openid", "profile", "email"],
+        "AUTH_PARAMS": {},
+        "OAUTH_PKCE_ENABLED": True,
+        # Google says whether it verified the address (email_verified). Only such an address may
+        # sign in to an existing Candor account with the same verified email; allauth also wipes
+        # the password of a local account whose address was never verified (a squatter's).
+        "EMAIL_AUTHENTICATION": True,
+    },
+    "facebook": {
+        # The redirect flow, not the JavaScript SDK: no third-party script on our pages (P10).
+        "METHOD": "oauth2",
+        "SCOPE": ["email", "public_profile"],
+        "FIELDS": ["id", "email", "name", "first_name", "last_name"],
+        # Facebook does not say an address is verified, so it never signs in to an existing
+        # account by email, and a new account's address is verified by our own mail first.
+        "EMAIL_AUTHENTICATION": False,
+    },
+}
+if GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET:
+    SOCIALACCOUNT_PROVIDERS["google"]["APPS"] = [
+        {"client_id": GOOGLE_CLIENT_ID, "secret": GOOGLE_CLIENT_SECRET, "key": ""}
+    ]
+if FACEBOOK_APP_ID and FACEBOOK_APP_SECRET:
+    SOCIALACCOUNT_PROVIDERS["facebook"]["APPS"] = [
+        {"client_id": FACEBOOK_APP_ID, "secret": FACEBOOK_APP_SECRET, "key": ""}
+    ]
+SOCIALACCOUNT_QUERY_EMAIL = True
+SOCIALACCOUNT_AUTO_SIGNUP = True
+# A provider-verified address that matches an account signs in to it and links the provider.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+# Sign-in starts with a POST from our page (a CSRF-protected form), never a bare GET link.
+SOCIALACCOUNT_LOGIN_ON_GET = False
+# We need the provider's answer once, at sign-in; its access tokens are not kept.
+SOCIALACCOUNT_STORE_TOKENS = False
 # Flash messages live in the session: no extra cookie beyond the essential ones (P1, P10).
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
@@ -216,6 +294,34 @@ else:
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Candor <shop@candor.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Marketing consent (P7): how long a confirmation link and a preferences link stay valid, the
+# mailbox that takes unsubscribe requests by mail, and the policy version consents record
+# (replaced by the published policy's version once the privacy app publishes one).
+SUBSCRIBE_CONFIRM_DAYS = env.int("SUBSCRIBE_CONFIRM_DAYS", default=7)
+MAIL_PREFERENCES_LINK_DAYS = env.int("MAIL_PREFERENCES_LINK_DAYS", default=30)
+UNSUBSCRIBE_MAILBOX = env.str(
+    "UNSUBSCRIBE_MAILBOX", default="unsubscribe@" + DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(">")
+)
+PRIVACY_POLICY_VERSION = env.str("PRIVACY_POLICY_VERSION", default="2026-11")
+
+
+# The outbox (messaging.services): a message claimed ("sending") longer ago than this belongs to
+# a worker that died and may be sent again, so keep it well above the time one message takes;
+# the sweep hands due mail to the workers this often, in batches of this many messages.
+def _outbox_setting(name: str, default: int) -> int:
+    try:
+        value = env.int(name, default=default)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise environ.ImproperlyConfigured(f"{name} must be a whole number of at least 1")
+    return value
+
+
+OUTBOX_STALE_SENDING_SECONDS = _outbox_setting("OUTBOX_STALE_SENDING_SECONDS", 600)
+OUTBOX_SWEEP_SECONDS = _outbox_setting("OUTBOX_SWEEP_SECONDS", 60)
+OUTBOX_BATCH_SIZE = _outbox_setting("OUTBOX_BATCH_SIZE", 100)
+
 # Background jobs: Celery on Redis when configured, otherwise in-process.
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
@@ -226,7 +332,10 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     # Retries after backoff, and mail left "sending" by a worker that died.
-    "deliver-due-mail": {"task": "candor.messaging.tasks.deliver_due_messages", "schedule": 60.0},
+    "deliver-due-mail": {
+        "task": "candor.messaging.tasks.deliver_due_messages",
+        "schedule": float(OUTBOX_SWEEP_SECONDS),
+    },
     # Orders nobody paid for give their stock back.
     "cancel-unpaid-orders": {"task": "candor.orders.tasks.cancel_unpaid_orders", "schedule": 900.0},
 }

@@ -14,9 +14,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def staff_client(client):
+def staff_client(client, mfa_login):
     owner = UserFactory(email="owner@candor.example", is_staff=True, is_superuser=True)
-    client.force_login(owner)
+    mfa_login(client, owner)  # the back office needs a two-factor sign-in (P14)
     client.owner = owner
     return client
 
@@ -213,7 +213,7 @@ def test_stock_is_not_editable_in_admin_forms(staff_client, variant):
     assert 'name="variants-0-price"' in page.content.decode()
 
 
-def test_view_only_staff_cannot_run_actions(client, place, variant):
+def test_view_only_staff_cannot_run_actions(client, place, variant, mfa_login):
     """P15 groundwork: seeing the back office is not permission to change it."""
     from django.contrib.auth.models import Permission
 
@@ -221,7 +221,7 @@ def test_view_only_staff_cannot_run_actions(client, place, variant):
     viewer.user_permissions.set(
         Permission.objects.filter(codename__in=["view_variant", "view_order"])
     )
-    client.force_login(viewer)
+    mfa_login(client, viewer)
     order = place({variant.pk: 1})
     for url, action in [
         ("/backoffice/catalog/variant/", "action_set_stock__a_stock_take_"),

@@ -1,18 +1,92 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import User
+from . import services
+from .models import AccountEvent, Address, User
+
+
+class AddressInline(admin.StackedInline):
+    model = Address
+    extra = 0
+    fields = [
+        "name",
+        "line1",
+        "line2",
+        "city",
+        "postcode",
+        "country",
+        "phone",
+        ("is_default_shipping", "is_default_billing"),
+    ]
+    # Defaults move only through the customer's "make default" (one of each kind, enforced).
+    readonly_fields = ["is_default_shipping", "is_default_billing"]
+
+
+class AccountEventInline(admin.TabularInline):
+    """The audit trail: read-only, written only by the services."""
+
+    model = AccountEvent
+    fk_name = "user"
+    extra = 0
+    fields = readonly_fields = ["created_at", "action", "acting_user", "note"]
+    can_delete = False
+    verbose_name_plural = "account history"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.action(description="Re-enable account", permissions=["change"])
+def reenable_accounts(modeladmin, request, queryset):
+    done = 0
+    for user in queryset.filter(is_active=False):
+        services.enable_account(user=user, acting_user=request.user, note="Re-enabled by staff")
+        done += 1
+    modeladmin.message_user(request, f"Re-enabled {done} account(s).", messages.SUCCESS)
+
+
+@admin.action(description="Disable account (signs them out everywhere)", permissions=["change"])
+def disable_accounts(modeladmin, request, queryset):
+    done = 0
+    for user in queryset.filter(is_active=True).exclude(pk=request.user.pk):
+        services.disable_account(user=user, acting_user=request.user, note="Disabled by staff")
+        done += 1
+    modeladmin.message_user(request, f"Disabled {done} account(s).", messages.SUCCESS)
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "first_name", "last_name", "is_staff", "is_active"]
+    list_display = [
+        "email",
+        "first_name",
+        "last_name",
+        "phone",
+        "is_staff",
+        "is_active",
+        "disabled_at",
+        "processing_restricted",
+    ]
+    list_filter = ["is_staff", "is_active", "processing_restricted"]
     search_fields = ["email", "first_name", "last_name"]
+    # Disabling and re-enabling go through the audited actions, never a bare checkbox.
+    readonly_fields = ["is_active", "disabled_at", "last_login", "date_joined"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        ("Name", {"fields": ["first_name", "last_name"]}),
-        ("Access", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
+        ("Name and phone", {"fields": ["first_name", "last_name", "phone"]}),
+        (
+            "Access",
+            {"fields": ["is_active", "disabled_at", "is_staff", "is_superuser", "groups"]},
+        ),
+        ("Privacy", {"fields": ["processing_restricted"]}),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+    inlines = [AddressInline, AccountEventInline]
+    actions = [reenable_accounts, disable_accounts]
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []

@@ -1,5 +1,8 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django_countries.fields import CountryField
+from phonenumber_field.modelfields import PhoneNumberField
 
 
 class UserManager(BaseUserManager):
@@ -28,6 +31,15 @@ class User(AbstractUser):
 
     username = None
     email = models.EmailField("email address", unique=True)
+    phone = PhoneNumberField(
+        blank=True, help_text="Optional; offered at checkout so it need not be typed again."
+    )
+    # Set by accounts.services.disable_account, cleared by enable_account (both audited).
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    processing_restricted = models.BooleanField(
+        default=False,
+        help_text="The customer asked us to restrict processing: no marketing is sent.",
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -36,3 +48,77 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.email
+
+
+class Address(models.Model):
+    """One entry of a customer's address book."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="addresses"
+    )
+    name = models.CharField("full name", max_length=150)
+    line1 = models.CharField("address", max_length=200)
+    line2 = models.CharField("address line 2", max_length=200, blank=True)
+    city = models.CharField(max_length=100)
+    postcode = models.CharField(max_length=20, blank=True)
+    country = CountryField()
+    phone = PhoneNumberField(blank=True)
+    is_default_shipping = models.BooleanField("default delivery address", default=False)
+    is_default_billing = models.BooleanField("default billing address", default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-is_default_shipping", "-is_default_billing", "id"]
+        verbose_name_plural = "addresses"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner"],
+                condition=models.Q(is_default_shipping=True),
+                name="one_default_shipping_address",
+            ),
+            models.UniqueConstraint(
+                fields=["owner"],
+                condition=models.Q(is_default_billing=True),
+                name="one_default_billing_address",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return ", ".join(self.lines)
+
+    @property
+    def lines(self) -> list[str]:
+        city_line = " ".join(part for part in (self.city, self.postcode) if part)
+        parts = (self.name, self.line1, self.line2, city_line, self.country.name)
+        return [part for part in parts if part]
+
+
+class AccountAction(models.TextChoices):
+    DISABLED = "disabled", "Account disabled"
+    ENABLED = "enabled", "Account re-enabled"
+
+
+class AccountEvent(models.Model):
+    """The audit trail of what was done to an account: what, by whom, when."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_events"
+    )
+    action = models.CharField(max_length=20, choices=AccountAction.choices)
+    acting_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who did it: the customer, a staff member, or empty for the system.",
+    )
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.get_action_display()}"

@@ -1,13 +1,15 @@
 from django.db.models import Sum
 
 from .models import CartLine
-from .services import SESSION_KEY
+from .services import SESSION_KEY, find_cart
 
 
 def cart_summary(request):
     """The item count in the header. No query at all for a visitor without a cart."""
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
+        if SESSION_KEY in getattr(request, "session", {}):
+            find_cart(request)  # signed in with an anonymous cart: merge it first
         lines = CartLine.objects.filter(cart__user=user)
     else:
         session = getattr(request, "session", None)

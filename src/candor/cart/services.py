@@ -53,6 +53,9 @@ def find_cart(request) -> Cart | None:
     """The request's cart, without creating one (so browsing sets no cookie)."""
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
+        if SESSION_KEY in getattr(request, "session", {}):
+            # Signed in since the cart was started: its lines join the account's cart now.
+            return merge_session_cart(session=request.session, user=user)
         return Cart.objects.filter(user=user).first()
     cart_id = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
     if cart_id is None:
@@ -148,22 +151,33 @@ def remove_line(*, cart: Cart, line_id: int) -> None:
 def merge_session_cart(*, session, user) -> Cart | None:
     """On sign-in: fold the anonymous cart into the customer's cart, then forget it.
 
-    Quantities add up, capped by stock and the per-line maximum, so a merge never fails.
+    Called lazily by `find_cart` for the first signed-in request that still carries an
+    anonymous cart id, so neither signals nor the accounts app are involved. Stock limits
+    still apply: each line is capped by the stock on hand and the per-line maximum, and an
+    item no longer sold or out of stock is not carried over. A line the customer already had
+    is never reduced by the merge. A merge never fails.
     """
     cart_id = session.pop(SESSION_KEY, None)
-    anonymous = Cart.objects.filter(pk=cart_id, user__isnull=True).first() if cart_id else None
+    anonymous = (
+        Cart.objects.select_for_update().filter(pk=cart_id, user__isnull=True).first()
+        if isinstance(cart_id, int)
+        else None
+    )
     if anonymous is None:
         return Cart.objects.filter(user=user).first()
     own, _ = Cart.objects.get_or_create(user=user)
-    existing = {line.variant_id: line for line in own.lines.select_related("variant")}
-    for line in anonymous.lines.select_related("variant"):
-        target = existing.get(line.variant_id)
-        wanted = line.quantity + (target.quantity if target else 0)
-        capped = min(wanted, MAX_QUANTITY, max(line.variant.stock, 1))
-        if target is None:
-            CartLine.objects.create(cart=own, variant=line.variant, quantity=capped)
-        else:
-            target.quantity = capped
+    existing = {line.variant_id: line for line in own.lines.all()}
+    for line in anonymous.lines.select_related("variant__product").order_by("variant_id"):
+        variant = line.variant
+        on_sale = variant.is_active and variant.product.is_active
+        available = variant.stock if on_sale else 0
+        target = existing.get(variant.pk)
+        had = target.quantity if target else 0
+        merged = max(had, min(had + line.quantity, MAX_QUANTITY, available))
+        if target is None and merged > 0:
+            CartLine.objects.create(cart=own, variant=variant, quantity=merged)
+        elif target is not None and merged != had:
+            target.quantity = merged
             target.save(update_fields=["quantity"])
     anonymous.delete()
     return own

@@ -3,9 +3,18 @@ from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 from phonenumber_field.formfields import PhoneNumberField
 
+from candor.accounts.models import Address
+from candor.accounts.services import (
+    MAX_ADDRESSES,
+    AddressData,
+    disabled_account_exists,
+    find_same_address,
+)
 from candor.core.models import ShopSettings
 from candor.core.postcodes import validate_postcode
 from candor.orders.models import ShippingMethod
+
+from .services import DISABLED_ACCOUNT
 
 ADDRESS_FIELDS = ("name", "line1", "line2", "city", "postcode", "country")
 
@@ -54,8 +63,9 @@ class DetailsForm(forms.Form):
         "billing_country": "billing country",
     }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user if user is not None and user.is_authenticated else None
         for name, hint in self.AUTOCOMPLETE.items():
             self.fields[name].widget.attrs["autocomplete"] = hint
         # Numbers without a country code are read as the shop's country's; the field is
@@ -68,6 +78,24 @@ class DetailsForm(forms.Form):
         )
         if not self.is_bound:
             self.fields["shipping_country"].initial = region
+        if self.user is not None:
+            # P3: a signed-in customer orders under their account's email address; whatever is
+            # posted for it is ignored (a disabled field keeps its initial value).
+            self.initial["email"] = self.user.email
+            self.fields["email"].disabled = True
+            self.fields[
+                "email"
+            ].help_text = "Your account's email address, for the confirmation and delivery updates."
+            self.fields["save_address"] = forms.BooleanField(
+                label="Save this delivery address to my address book",
+                required=False,
+            )
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        if self.user is None and disabled_account_exists(email):
+            raise forms.ValidationError(DISABLED_ACCOUNT)
+        return email
 
     def clean(self):
         cleaned = super().clean()
@@ -86,7 +114,27 @@ class DetailsForm(forms.Form):
             for field in ("name", "line1", "city", "country"):
                 if not cleaned.get(f"billing_{field}") and f"billing_{field}" not in self.errors:
                     self.add_error(f"billing_{field}", "Required when billing to another address.")
+        if cleaned.get("save_address") and self.user is not None and not self.errors:
+            data = self.shipping_address()
+            full = Address.objects.filter(owner=self.user).count() >= MAX_ADDRESSES
+            if full and find_same_address(owner=self.user, data=data) is None:
+                self.add_error(
+                    "save_address",
+                    f"Your address book is full ({MAX_ADDRESSES} addresses); untick this box "
+                    "or delete an address in your account first.",
+                )
         return cleaned
+
+    def shipping_address(self) -> AddressData:
+        data = self.cleaned_data
+        return AddressData(
+            name=data["shipping_name"],
+            line1=data["shipping_line1"],
+            line2=data["shipping_line2"],
+            city=data["shipping_city"],
+            postcode=data["shipping_postcode"],
+            country=data["shipping_country"],
+        )
 
     def session_data(self) -> dict:
         data = dict(self.cleaned_data)

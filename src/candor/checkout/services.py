@@ -6,6 +6,7 @@ from dataclasses import fields
 
 from django.db import transaction
 
+from candor.accounts.services import AddressData, disabled_account_exists, save_checkout_address
 from candor.cart.models import Cart, CartLine
 from candor.cart.services import CartContents, contents
 from candor.orders.models import Order, OrderSource
@@ -13,6 +14,11 @@ from candor.orders.services import CustomerDetails, OrderError, place_order
 from candor.payments.adapters import ADAPTERS
 
 CUSTOMER_FIELDS = {f.name for f in fields(CustomerDetails)}
+# P20: a disabled account buys nothing, signed in or as a guest with its email address.
+DISABLED_ACCOUNT = (
+    "This email address belongs to a disabled account, so it cannot be used to order. "
+    "Contact us if you would like the account re-enabled."
+)
 
 
 class CartChanged(OrderError):
@@ -50,6 +56,13 @@ def checkout_cart(
     existing = Order.objects.filter(checkout_token=checkout_token).first()
     if existing is not None:
         return existing, False
+    signed_in = user is not None and user.is_authenticated
+    if signed_in:
+        # P3: a customer's order goes to their account's email address, whatever the session
+        # kept from before they signed in.
+        details = {**details, "email": user.email}
+    elif disabled_account_exists(details["email"]):
+        raise OrderError(DISABLED_ACCOUNT)
     cart_contents = contents(cart)
     if cart_digest(cart_contents) != reviewed_digest:
         raise CartChanged(
@@ -71,4 +84,17 @@ def checkout_cart(
         )
         if created and cart is not None:
             CartLine.objects.filter(cart=cart, variant_id__in=cart_contents.quantities).delete()
+        if created and signed_in and details.get("save_address"):
+            save_checkout_address(owner=user, data=_shipping_address(details))
     return order, created
+
+
+def _shipping_address(details: dict) -> AddressData:
+    return AddressData(
+        name=details["shipping_name"],
+        line1=details["shipping_line1"],
+        line2=details.get("shipping_line2", ""),
+        city=details["shipping_city"],
+        postcode=details.get("shipping_postcode", ""),
+        country=details["shipping_country"],
+    )

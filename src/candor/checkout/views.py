@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_countries import countries
 
+from candor.accounts.models import Address
 from candor.cart.services import contents, find_cart
 from candor.orders.models import Order, OrderStatus, PaymentMethod
 from candor.orders.services import OrderError, OutOfStock
@@ -35,21 +36,67 @@ def details(request):
     if not cart_contents:
         messages.info(request, "Your cart is empty.")
         return redirect("cart:view")
+    user = request.user if request.user.is_authenticated else None
+    address_book = list(Address.objects.filter(owner=user)) if user else []
     if request.method == "POST":
-        form = DetailsForm(request.POST)
+        form = DetailsForm(request.POST, user=user)
         if form.is_valid():
             request.session[DETAILS_KEY] = form.session_data()
             return redirect("checkout:review")
         status = 400
     else:
         initial = dict(request.session.get(DETAILS_KEY) or {})
-        if request.user.is_authenticated and not initial:
-            initial = {"email": request.user.email, "shipping_name": request.user.get_full_name()}
-        form = DetailsForm(initial=initial or None)
+        if user is not None:
+            initial = _customer_prefill(request, user, address_book, initial)
+        form = DetailsForm(initial=initial or None, user=user)
         status = 200
     return render(
-        request, "checkout/details.html", {"form": form, "contents": cart_contents}, status=status
+        request,
+        "checkout/details.html",
+        {"form": form, "contents": cart_contents, "address_book": address_book},
+        status=status,
     )
+
+
+def _customer_prefill(request, user, address_book: list[Address], initial: dict) -> dict:
+    """P3: what a signed-in customer need not type again: their name and phone, their default
+    delivery (and billing) address, or the address of their book they picked (?address=id).
+    Details they already gave in this checkout win over the defaults."""
+    prefill = initial or _defaults_for(user, address_book)
+    chosen = request.GET.get("address")
+    if chosen is None:
+        return prefill
+    address = next((a for a in address_book if str(a.pk) == chosen), None)
+    if address is None:
+        raise Http404("That address is not in your address book.")
+    picked = _address_initial("shipping", address)
+    if address.phone and not prefill.get("phone"):
+        picked["phone"] = address.phone
+    return {**prefill, **picked}
+
+
+def _address_initial(prefix: str, address: Address) -> dict:
+    return {
+        f"{prefix}_name": address.name,
+        f"{prefix}_line1": address.line1,
+        f"{prefix}_line2": address.line2,
+        f"{prefix}_city": address.city,
+        f"{prefix}_postcode": address.postcode,
+        f"{prefix}_country": address.country.code,
+    }
+
+
+def _defaults_for(user, address_book: list[Address]) -> dict:
+    initial: dict = {"shipping_name": user.get_full_name(), "phone": user.phone or ""}
+    shipping = next((a for a in address_book if a.is_default_shipping), None)
+    billing = next((a for a in address_book if a.is_default_billing), None)
+    if shipping is not None:
+        initial.update(_address_initial("shipping", shipping))
+        if not initial["phone"] and shipping.phone:
+            initial["phone"] = shipping.phone
+    if billing is not None and billing != shipping:
+        initial.update(_address_initial("billing", billing), billing_same_as_shipping=False)
+    return {key: value for key, value in initial.items() if value != ""}
 
 
 def _review_form(request, details_data, cart_contents, data=None):
@@ -68,6 +115,13 @@ def _review_form(request, details_data, cart_contents, data=None):
 def review(request):
     details_data = request.session.get(DETAILS_KEY)
     if not details_data:
+        return redirect("checkout:details")
+    if (
+        request.user.is_authenticated
+        and str(details_data.get("email", "")).lower() != request.user.email.lower()
+    ):
+        # Details given before signing in: the order goes to the account's address instead.
+        messages.info(request, "You are signed in now: please check your details once more.")
         return redirect("checkout:details")
     cart = find_cart(request)
     cart_contents = contents(cart)

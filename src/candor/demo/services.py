@@ -5,6 +5,7 @@ import random
 import secrets
 from decimal import Decimal
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -166,13 +167,17 @@ def _shipping() -> None:
     )
 
 
+@transaction.atomic
 def ensure_owner() -> str | None:
     """Create the owner account if missing. Returns its new password, or None if it existed."""
     User = get_user_model()
     if User.objects.filter(is_superuser=True).exists():
         return None
     password = secrets.token_urlsafe(12)
-    User.objects.create_superuser(
+    owner = User.objects.create_superuser(
         email=OWNER_EMAIL, password=password, first_name="Shop", last_name="Owner"
     )
+    # Whoever ran the command on the server holds the account: its address needs no mailed link
+    # (sign-in requires a verified address; two-factor enrolment is asked for at first visit).
+    EmailAddress.objects.create(user=owner, email=OWNER_EMAIL, verified=True, primary=True)
     return password

@@ -10,7 +10,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
+from allauth.account.models import EmailAddress
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from candor.catalog.models import Variant
@@ -40,6 +43,8 @@ __all__ = [
     "record_payment",
     "add_note",
     "cancel_unpaid_orders",
+    "guest_orders_for",
+    "attach_guest_orders",
 ]
 
 
@@ -347,3 +352,60 @@ def cancel_unpaid_orders(*, older_than: dict[str, timedelta], now=None) -> list[
                 continue
             cancelled.append(order.number)
     return cancelled
+
+
+def _verified_emails(user) -> list[str]:
+    return [
+        email.lower()
+        for email in EmailAddress.objects.filter(user=user, verified=True).values_list(
+            "email", flat=True
+        )
+    ]
+
+
+def guest_orders_for(user) -> QuerySet[Order]:
+    """P3: orders placed without an account under one of the customer's *verified* email
+    addresses (compared case-insensitively): the ones they may attach to their account."""
+    return (
+        Order.objects.annotate(email_lower=Lower("email"))
+        .filter(user__isnull=True, email_lower__in=_verified_emails(user))
+        .exclude(email="")
+    )
+
+
+def attach_guest_orders(*, user, order_ids: list[int]) -> list[Order]:
+    """P3: attach guest orders to the customer's account once they confirmed the list.
+
+    Everything is checked again here, under row locks: each order must still have no
+    account and carry one of the customer's verified email addresses. If any of them does
+    not, nothing is attached and OrderError says so. Each attached order's history records it.
+    """
+    wanted = sorted(set(order_ids))
+    if not wanted:
+        raise OrderError("Choose the orders to attach.")
+    with transaction.atomic():
+        orders = list(
+            guest_orders_for(user)
+            .filter(pk__in=wanted)
+            .order_by("pk")
+            .select_for_update(of=("self",))
+        )
+        if len(orders) != len(wanted):
+            raise OrderError(
+                "Some of these orders can no longer be attached to your account. "
+                "Nothing was changed; please check the list again."
+            )
+        Order.objects.filter(pk__in=wanted).update(user=user, updated_at=timezone.now())
+        OrderStatusChange.objects.bulk_create(
+            OrderStatusChange(
+                order=order,
+                from_status=order.status,
+                to_status=order.status,
+                changed_by=user,
+                note="Attached to the customer's account",
+            )
+            for order in orders
+        )
+    for order in orders:
+        order.user = user
+    return orders

@@ -1,0 +1,85 @@
+"""Our hooks into django-allauth (ACCOUNT_ADAPTER, SOCIALACCOUNT_ADAPTER).
+
+Mail (P8): allauth renders its own subject and text (sign-up verification, password reset,
+change of email, security notices, two-factor changes), from its templates, translated and
+kept up to date with the library. We override one of them, `account/email/base_message.txt`,
+so a body is only the message itself (no "Hello from <domain>" greeting or sign-off), and wrap
+that text in our transactional base through `account/email/outbox.*`: the shop's name on top, the
+"sent whatever your mail preferences are, contains no advertising" footer below. Wrapping once
+is cleaner than overriding each of allauth's twenty-odd message templates, and new messages in
+a later allauth release are covered without a change here. Each message is a TRANSACTIONAL
+outbox row, so it goes out whatever the recipient's marketing choices, and is never lost when
+the mail server is down.
+
+Social sign-in (P4): the provider's answer is reduced to the basic profile before anything is
+stored (see SocialAccountAdapter).
+"""
+
+import uuid
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from django.contrib.sites.shortcuts import get_current_site
+
+from candor.core.models import ShopSettings
+from candor.messaging.models import MailClass
+from candor.messaging.services import enqueue
+
+# The one template that wraps every allauth message (subject, text and HTML).
+OUTBOX_TEMPLATE = "account/email/outbox"
+
+# What we keep of a provider's profile answer (SocialAccount.extra_data): the provider id, the
+# name and the email with the provider's word on whether it verified it. Pictures, locale, token
+# claims and the like are dropped.
+BASIC_PROFILE_KEYS = frozenset(
+    {
+        "id",
+        "sub",
+        "email",
+        "email_verified",
+        "verified_email",
+        "name",
+        "given_name",
+        "family_name",
+        "first_name",
+        "last_name",
+    }
+)
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        """Render allauth's message and put it in the outbox as transactional mail (P8).
+
+        Called inside whatever transaction allauth's flow runs in; the outbox row is written
+        there and delivered after commit. Every call is a new message (each reset request,
+        each verification resend), so the idempotency key is unique per call.
+        """
+        request = allauth_context.request
+        ctx = {"email": email, "current_site": get_current_site(request), **context}
+        rendered = self.render_mail(template_prefix, email, ctx)
+        name = template_prefix.rsplit("/", 1)[-1]
+        enqueue(
+            template=OUTBOX_TEMPLATE,
+            to_email=email,
+            context={
+                "subject": rendered.subject,
+                "body": rendered.body,
+                "shop": ShopSettings.load(),
+            },
+            mail_class=MailClass.TRANSACTIONAL,
+            idempotency_key=f"account:{name}:{uuid.uuid4().hex}",
+        )
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def populate_user(self, request, sociallogin, data):
+        """Fill the new user from the profile, and keep only the basic profile (P4)."""
+        user = super().populate_user(request, sociallogin, data)
+        extra = sociallogin.account.extra_data or {}
+        sociallogin.account.extra_data = {
+            key: value for key, value in extra.items() if key in BASIC_PROFILE_KEYS
+        }
+        return user
