@@ -6,7 +6,6 @@ up and writes the mail through Django's file backend. The mail leaves exactly on
 from the web process.
 """
 
-import os
 import re
 import subprocess
 import sys
@@ -14,16 +13,15 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 import kombu.pools
 import pytest
 import redis
 from django.core import mail
-from django.db import connection
 
 from candor.celery import app as celery_app
 from candor.messaging.models import OutboxMessage, OutboxStatus
+from tests.child_process import child_env, database_url_of_this_run
 
 pytestmark = [
     pytest.mark.redis,
@@ -49,35 +47,19 @@ class Worker:
         return self.log_path.read_text(errors="replace")[-4000:]
 
 
-def _test_database_url() -> str:
-    """The database pytest-django created for this run, as a DATABASE_URL."""
-    db = connection.settings_dict
-    assert db["ENGINE"] == "django.db.backends.postgresql"
-    user = quote(db["USER"] or "", safe="")
-    password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
-    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or "5432"
-    return f"postgres://{user}{password}@{host}:{port}/{quote(db['NAME'], safe='')}"
-
-
 @pytest.fixture
 def worker(transactional_db, tmp_path, settings):
     """A real Celery worker on its own queue, pointed at the test database; always stopped."""
     queue = f"candor-test-{uuid.uuid4().hex}"
     mail_dir = tmp_path / "mail"
     log_path = tmp_path / "worker.log"
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp_path),
-        "LANG": "C.UTF-8",
-        "PYTHONPATH": str(PROJECT_DIR / "src"),
-        "DJANGO_SETTINGS_MODULE": "candor.settings",
-        "CANDOR_ENV": "embedded",
-        "CANDOR_VAR_DIR": str(tmp_path / "var"),
-        "SECRET_KEY": settings.SECRET_KEY,
-        "DATABASE_URL": _test_database_url(),
-        "REDIS_URL": REDIS_URL,
-        "EMAIL_URL": f"filemail://{mail_dir}",  # an absolute path: filemail:///tmp/...
-    }
+    env = child_env(
+        tmp_path,
+        settings.SECRET_KEY,
+        DATABASE_URL=database_url_of_this_run(),
+        REDIS_URL=REDIS_URL,
+        EMAIL_URL=f"filemail://{mail_dir}",  # an absolute path: filemail:///tmp/...
+    )
     command = [
         sys.executable,
         "-m",

@@ -15,7 +15,7 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
 from candor.messaging.models import MailClass, OutboxMessage, OutboxStatus
-from candor.messaging.services import MAX_ATTEMPTS, STALE_SENDING, deliver, enqueue
+from candor.messaging.services import MAX_ATTEMPTS, deliver, enqueue, stale_sending
 from candor.messaging.tasks import deliver_due_messages
 
 pytestmark = pytest.mark.django_db
@@ -232,7 +232,10 @@ def test_backoff_doubles_and_the_message_fails_after_max_attempts_P8(notice, set
 
 
 def test_sweep_delivers_due_and_stale_messages_only_P8():
-    """P8: the periodic sweep sends due retries and rows a dead worker left "sending"; no others."""
+    """P8: the periodic sweep sends due retries and rows a dead worker left "sending"; no others.
+
+    The sweep hands the due messages to the workers (here in-process) and returns their number.
+    """
     now = timezone.now()
     _row("fresh")
     _row("retry-due", attempts=1, next_attempt_at=now - timedelta(seconds=1))
@@ -241,7 +244,7 @@ def test_sweep_delivers_due_and_stale_messages_only_P8():
         "stale",
         status=OutboxStatus.SENDING,
         attempts=1,
-        next_attempt_at=now - STALE_SENDING - timedelta(minutes=1),
+        next_attempt_at=now - stale_sending() - timedelta(minutes=1),
     )
     _row(
         "in-flight",

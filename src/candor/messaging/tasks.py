@@ -11,9 +11,13 @@ def deliver_message(message_id: int) -> None:
 
 
 @shared_task(ignore_result=True)
+def deliver_batch(message_ids: list[int]) -> int:
+    """Send a batch over one connection to the mail server."""
+    return services.deliver_batch(message_ids)
+
+
+@shared_task(ignore_result=True)
 def deliver_due_messages() -> int:
-    """The sweep: retries after backoff, and messages whose worker died mid-send."""
-    sent = 0
-    for message_id in services.due_message_ids():
-        sent += services.deliver(message_id)
-    return sent
+    """The sweep: hands retries after backoff, mail nobody has sent yet and messages whose
+    worker died mid-send to the workers as batches. Returns how many it handed out."""
+    return services.dispatch_pending()
