@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.html import format_html
 
-from .models import OutboxMessage
+from .models import OutboxMessage, Subscription, SubscriptionEvent, SubscriptionStatus, Topic
 
 
 @admin.register(OutboxMessage)
@@ -27,4 +27,46 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+class SubscriptionEventInline(admin.TabularInline):
+    model = SubscriptionEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ["at", "action", "source", "policy_version", "mailing"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    """Consent is given and withdrawn by the person, never edited by staff (P7)."""
+
+    list_display = ["email", "topic", "status", "source", "requested_at", "confirmed_at"]
+    list_filter = ["status", "topic__kind", "topic"]
+    search_fields = ["email"]
+    list_select_related = ["topic"]
+    readonly_fields = [f.name for f in Subscription._meta.fields]
+    inlines = [SubscriptionEventInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ["label", "kind", "key", "confirmed_count"]
+    list_filter = ["kind"]
+    readonly_fields = ["key", "kind", "one_shot", "created_at"]
+
+    @admin.display(description="Confirmed subscribers")
+    def confirmed_count(self, obj):
+        return obj.subscriptions.filter(status=SubscriptionStatus.CONFIRMED).count()
+
+    def has_add_permission(self, request):
         return False
