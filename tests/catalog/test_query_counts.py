@@ -2,8 +2,9 @@
 
 Every page is measured twice, once with 3 products (or cart lines, or variants, or order lines)
 and once with 30, and must take exactly the same number of queries both times. The shop
-settings are cached (core.ShopSettings.load), so each test warms that cache first: the counts
-are those of a running shop, not of its very first request. The payment settings row is
+settings and banners are cached (core.ShopSettings.load, campaigns active_announcements), so
+each test warms those caches first: the counts are those of a running shop, not of its very
+first request. The payment settings row is
 likewise created up front (PaymentSettings.load creates it on first use).
 
 These prove a standard of the shop (no N+1 queries), not a privacy promise, so they cite none.
@@ -15,6 +16,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
+from candor.campaigns.services import active_announcements
 from candor.cart.models import Cart, CartLine
 from candor.cart.services import SESSION_KEY
 from candor.checkout.forms import DetailsForm
@@ -42,9 +44,11 @@ GUEST_DETAILS = {
 
 @pytest.fixture(autouse=True)
 def _settings_rows(db):
-    """The settings singletons exist in a running shop; the shop settings are also cached."""
+    """The settings singletons exist in a running shop; the shop settings and the banner
+    announcements are also cached."""
     ShopSettings.load()
     PaymentSettings.load()
+    active_announcements()
 
 
 def catalogue(n: int) -> list:

@@ -54,6 +54,25 @@ class ProductAdmin(admin.ModelAdmin):
     readonly_fields = ["price_from", "created_at"]
     autocomplete_fields = ["brand"]
     inlines = [VariantInline]
+    actions = ["announce_to_category_followers"]
+
+    @admin.action(
+        description="Mail to people following its category (once per person)",
+        permissions=["change"],
+    )
+    def announce_to_category_followers(self, request, queryset):
+        from django.db import transaction
+
+        from .tasks import announce_new_product
+
+        products = list(queryset.filter(is_active=True))
+        for product in products:
+            transaction.on_commit(lambda p=product.pk: announce_new_product.delay(p), robust=True)
+        self.message_user(
+            request,
+            f"{len(products)} product(s) will be announced to confirmed followers of their "
+            "category; inactive products were skipped.",
+        )
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

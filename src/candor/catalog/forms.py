@@ -57,3 +57,11 @@ class ListingForm(forms.Form):
             sort=sort,
             query=(good.get("q") or "").strip(),
         )
+
+
+class EmailOnlyForm(forms.Form):
+    email = forms.EmailField(label="Your email address", max_length=254)
+
+
+class NotifyForm(EmailOnlyForm):
+    variant = forms.IntegerField(min_value=1, widget=forms.HiddenInput)

@@ -13,6 +13,7 @@ from candor.core.pagecache import forget as forget_pages
 from candor.core.pagecache import invalidate as invalidate_pages
 
 from .models import Product, Variant, VariantChange
+from .notices import restocked
 
 
 class OutOfStock(Exception):
@@ -70,6 +71,8 @@ def set_stock(*, variant_ids: Iterable[int], quantity: int, acting_user) -> int:
     VariantChange.objects.bulk_create(
         _audit(v, "stock", v.stock, quantity, acting_user) for v in variants
     )
+    if quantity > 0:
+        restocked([v.pk for v in variants if v.stock <= 0])
     transaction.on_commit(invalidate_pages)
     return len(variants)
 
@@ -84,6 +87,7 @@ def add_stock(*, variant_ids: Iterable[int], quantity: int, acting_user) -> int:
     VariantChange.objects.bulk_create(
         _audit(v, "stock", v.stock, v.stock + quantity, acting_user) for v in variants
     )
+    restocked([v.pk for v in variants if v.stock <= 0 < v.stock + quantity])
     transaction.on_commit(invalidate_pages)
     return len(variants)
 
@@ -122,6 +126,8 @@ def reserve_stock(quantities: dict[int, int]) -> None:
 
 def release_stock(quantities: dict[int, int]) -> None:
     """Put reserved stock back (an order cancelled before it shipped)."""
+    sold_out = Variant.objects.filter(pk__in=list(quantities), stock__lte=0)
+    restocked(list(sold_out.values_list("pk", flat=True)))
     for variant_id in sorted(quantities):
         Variant.objects.filter(pk=variant_id).update(stock=F("stock") + quantities[variant_id])
     _forget_product_pages(quantities)

@@ -2,11 +2,13 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_http_methods, require_POST
 
 from candor.core.pagecache import cache_for_visitors_without_session
+from candor.messaging import subscriptions
 
-from . import queries
-from .forms import ListingForm
+from . import notices, queries
+from .forms import EmailOnlyForm, ListingForm, NotifyForm
 from .models import Category, Product
 
 
@@ -72,6 +74,53 @@ def product(request, slug):
             "product": detail.product,
             "variants": variants,
             "any_in_stock": any(v.in_stock for v in variants),
+            "sold_out": [v for v in variants if not v.in_stock],
             "selected": next((v.pk for v in variants if v.in_stock), None),
         },
     )
+
+
+@require_POST
+def notify_when_back(request, slug):
+    """Ask to be told once when a sold-out option returns (P7: confirmed by email first)."""
+    product = get_object_or_404(Product, slug=slug, is_active=True)
+    form = NotifyForm(request.POST)
+    variant = None
+    if form.is_valid():
+        variant = product.variants.filter(pk=form.cleaned_data["variant"], is_active=True).first()
+        if variant is None:
+            form.add_error(None, "Choose one of this product's options.")
+        elif variant.stock > 0:
+            form.add_error(None, "That option is in stock now: you can buy it straight away.")
+    if not form.is_valid():
+        return render(
+            request,
+            "catalog/subscribe_result.html",
+            {"form": form, "product": product},
+            status=400,
+        )
+    subscriptions.request_subscription(
+        email=form.cleaned_data["email"],
+        topics=[notices.back_in_stock_topic(variant)],
+        source="product page",
+    )
+    return render(request, "catalog/subscribe_result.html", {"done": True, "product": product})
+
+
+@require_http_methods(["GET", "POST"])
+def follow_category(request, slug):
+    """Ask to hear about new products in a category (P7: confirmed by email first)."""
+    found = get_object_or_404(Category, slug=slug)
+    form = EmailOnlyForm(request.POST or None)
+    if request.method == "GET":
+        return render(request, "catalog/follow_category.html", {"form": form, "category": found})
+    if not form.is_valid():
+        return render(
+            request, "catalog/follow_category.html", {"form": form, "category": found}, status=400
+        )
+    subscriptions.request_subscription(
+        email=form.cleaned_data["email"],
+        topics=[notices.category_topic(found)],
+        source="category page",
+    )
+    return render(request, "catalog/subscribe_result.html", {"done": True, "category": found})
