@@ -201,3 +201,22 @@ def test_p9_an_announcement_without_mail_text_is_not_mailed(committed):
     announcement.refresh_from_db()
     assert announcement.mailed_at is None
     assert not OutboxMessage.objects.exists()
+
+
+def test_p7_p20_disabled_and_restricted_customers_get_no_campaign(campaign, committed):
+    from allauth.account.models import EmailAddress
+
+    from candor.accounts.services import disable_account
+
+    users = get_user_model().objects
+    disabled = users.create_user(email="amna@example.com", password="x" * 12)
+    disable_account(user=disabled, acting_user=None)
+    restricted = users.create_user(email="someone@example.com", password="x" * 12)
+    restricted.processing_restricted = True
+    restricted.save()
+    # the restricted customer subscribed with a second address of theirs
+    EmailAddress.objects.create(user=restricted, email="bilal@example.com", verified=True)
+    assert services.audience(campaign).count() == 1
+    mail.outbox.clear()
+    committed(services.start_sending, campaign_id=campaign.pk, acting_user=None)
+    assert [m.to for m in mail.outbox] == [["chen@example.com"]]

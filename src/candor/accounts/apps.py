@@ -10,17 +10,21 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self):
+        from allauth.account.models import EmailAddress
         from django.db.models import Q
 
         from candor.messaging.audience import register_marketing_exclusion
 
         from .models import User
 
-        # P20, P7: a disabled account, or one whose processing is restricted, gets no marketing.
+        def blocked():
+            return User.objects.filter(Q(is_active=False) | Q(processing_restricted=True))
+
+        # P20, P7: a disabled account, or one whose processing is restricted, gets no
+        # marketing, at its sign-in address or at any other address it has added.
+        register_marketing_exclusion(lambda: blocked().values("email"))
         register_marketing_exclusion(
-            lambda: User.objects.filter(Q(is_active=False) | Q(processing_restricted=True)).values(
-                "email"
-            )
+            lambda: EmailAddress.objects.filter(user__in=blocked()).values("email")
         )
 
 
