@@ -57,3 +57,11 @@ def screenshot(page):
             page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
     return _take
+
+
+@pytest.fixture
+def live_site_url(settings, live_server):
+    """Links the shop builds from SITE_URL (in mail: confirm, unsubscribe, preferences) point
+    at the live server, so a test can open them in the browser."""
+    settings.SITE_URL = live_server.url
+    return live_server.url

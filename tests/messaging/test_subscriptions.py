@@ -312,3 +312,22 @@ def test_p7_a_marketing_mail_without_the_unsubscribe_foot_is_refused(confirmed):
             context={"topics": []},
             idempotency_key="wrong",
         )
+
+
+def test_p7_a_signed_in_customer_reaches_their_own_preferences_from_the_account(client):
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.create_user(email="rabia@example.com", password="x" * 12)
+    client.force_login(user)
+    account = client.get(reverse("accounts:profile"))
+    assert reverse("messaging:my_preferences").encode() in account.content
+    response = client.get(reverse("messaging:my_preferences"))
+    assert response.status_code == 302
+    token = response["Location"].rstrip("/").rsplit("/", 1)[1]
+    assert links.read_preferences_token(token) == "rabia@example.com"
+
+
+def test_p7_preferences_need_a_sign_in_or_a_link(client):
+    response = client.get(reverse("messaging:my_preferences"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
