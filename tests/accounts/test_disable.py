@@ -30,8 +30,8 @@ from .conftest import PASSWORD
 pytestmark = pytest.mark.django_db
 
 DISABLED_ACCOUNT = (
-    "This email address belongs to a disabled account, so it cannot be used to order. "
-    "Contact us if you would like the account re-enabled."
+    "We cannot take an order for this email address. If it is yours and you think this is "
+    "a mistake, contact us."
 )
 
 

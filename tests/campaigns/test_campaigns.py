@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
@@ -46,7 +47,7 @@ def test_p7_the_preview_shows_the_mail_with_its_products_and_unsubscribe_foot(ca
     assert rendered.subject == "Winter offers"
     assert "Warm phones for cold days." in rendered.text
     assert "Pixel Nine" in rendered.text and "http://testserver/p/" in rendered.text
-    assert "To stop it, unsubscribe with one click" in rendered.text
+    assert "To stop it, unsubscribe here" in rendered.text
 
 
 def test_p7_the_admin_page_shows_the_audience_and_a_preview(admin_client, campaign):
@@ -57,6 +58,17 @@ def test_p7_the_admin_page_shows_the_audience_and_a_preview(admin_client, campai
 
 
 def test_p7_a_test_copy_goes_only_to_the_staff_address(admin_client, campaign, committed):
+    refused = committed(
+        admin_client.post,
+        reverse("admin:campaign_test", args=[campaign.pk]),
+        {"to_email": "amna@example.com"},
+        follow=True,
+    )
+    assert b"Test copies go only to the address of a staff account." in refused.content
+    assert mail.outbox == []
+    get_user_model().objects.create_user(
+        email="staff@candor.example", password="x" * 12, is_staff=True
+    )
     committed(
         admin_client.post,
         reverse("admin:campaign_test", args=[campaign.pk]),
@@ -108,7 +120,11 @@ def test_p7_people_excluded_from_marketing_are_skipped(campaign, committed):
     from candor.messaging import audience
 
     def disabled():
-        return get_user_model().objects.filter(email="bilal@example.com").values("email")
+        return (
+            get_user_model()
+            .objects.filter(email="bilal@example.com")
+            .values(address=Lower("email"))
+        )
 
     get_user_model().objects.create_user(email="bilal@example.com", password="x" * 12)
     audience.register_marketing_exclusion(disabled)
@@ -168,9 +184,13 @@ def test_p9_the_banner_shows_on_every_page_only_while_it_runs(client):
 
 
 def test_p9_the_service_mail_goes_to_active_customers_once(admin_client, committed):
+    from allauth.account.models import EmailAddress
+
     users = get_user_model().objects
-    users.create_user(email="active@example.com", password="x" * 12)
-    users.create_user(email="disabled@example.com", password="x" * 12, is_active=False)
+    for email, active in [("active@example.com", True), ("disabled@example.com", False)]:
+        user = users.create_user(email=email, password="x" * 12, is_active=active)
+        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    users.create_user(email="never-verified@example.com", password="x" * 12)
     announcement = _announcement()
     changelist = reverse("admin:campaigns_announcement_changelist")
     committed(

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 from django.core import mail
-from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
 from candor.messaging import tasks
@@ -30,58 +29,13 @@ from candor.messaging.services import (
 from candor.messaging.tasks import deliver_due_messages
 from tests.child_process import child_env
 
+from .recording import DISCONNECTED
+from .recording import outbox_state as _outbox_state
+from .recording import sends as _sends
+
 pytestmark = pytest.mark.django_db
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-RECORDING_BACKEND = f"{__name__}.RecordingBackend"
-DISCONNECTED = "SMTPServerDisconnected: Connection unexpectedly closed"
-
-
-class RecordingBackend(BaseEmailBackend):
-    """A mail server that notes every connection and message, and the outbox as it stood at
-    the moment each message was handed over. `failures` maps a recipient to the exception
-    its next send raises (once)."""
-
-    log: list[tuple] = []
-    failures: dict[str, Exception] = {}
-
-    def __init__(self, fail_silently=False, timeout=None, **kwargs):
-        super().__init__(fail_silently=fail_silently)
-        self.log.append(("connect", timeout))
-
-    def open(self):
-        self.log.append(("open",))
-        return True
-
-    def close(self):
-        self.log.append(("close",))
-
-    def send_messages(self, email_messages):
-        assert len(email_messages) == 1  # one at a time, so each outcome is known
-        message = email_messages[0]
-        (to,) = message.to
-        self.log.append(("send", to, message.message()["Message-ID"], _outbox_state()))
-        if to in self.failures:
-            raise self.failures.pop(to)
-        return 1
-
-
-def _outbox_state() -> dict[str, tuple[str, int]]:
-    return {m.idempotency_key: (m.status, m.attempts) for m in OutboxMessage.objects.all()}
-
-
-def _sends() -> list[str]:
-    return [entry[1] for entry in RecordingBackend.log if entry[0] == "send"]
-
-
-@pytest.fixture
-def backend(settings):
-    settings.EMAIL_BACKEND = RECORDING_BACKEND
-    RecordingBackend.log = []
-    RecordingBackend.failures = {}
-    yield RecordingBackend
-    RecordingBackend.log = []
-    RecordingBackend.failures = {}
 
 
 def _row(key, **fields):
@@ -449,3 +403,20 @@ def test_p8_the_sweep_in_the_beat_schedule_is_a_registered_task(settings):
     batch = tasks.deliver_batch._get_current_object()
     assert app.tasks[entry["task"]] is sweep
     assert app.tasks["candor.messaging.tasks.deliver_batch"] is batch
+
+
+def test_p8_a_message_another_worker_took_over_is_not_sent_twice(backend):
+    """P8: a batch slower than the stale window must not send what another worker has since
+    claimed: each message's claim is renewed, and checked, just before it is sent."""
+    first, second, third = _rows(3)
+
+    def another_worker_takes_the_second():
+        OutboxMessage.objects.filter(pk=second.pk).update(
+            next_attempt_at=timezone.now() + timedelta(seconds=5)
+        )
+
+    backend.meanwhile["m1@example.com"] = another_worker_takes_the_second
+    assert deliver_batch([first.pk, second.pk, third.pk]) == 2
+    assert _sends() == ["m1@example.com", "m3@example.com"]
+    second.refresh_from_db()
+    assert second.status == OutboxStatus.SENDING  # still the other worker's to send

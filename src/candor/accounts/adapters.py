@@ -71,6 +71,8 @@ class AccountAdapter(DefaultAccountAdapter):
             },
             mail_class=MailClass.TRANSACTIONAL,
             idempotency_key=f"account:{name}:{uuid.uuid4().hex}",
+            # a verification or reset link (or a code) must not outlive its delivery in the outbox
+            sensitive=any(key.endswith("_url") or key == "code" for key in context),
         )
 
 

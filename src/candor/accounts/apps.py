@@ -12,6 +12,7 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from allauth.account.models import EmailAddress
         from django.db.models import Q
+        from django.db.models.functions import Lower
 
         from candor.messaging.audience import register_marketing_exclusion
 
@@ -22,9 +23,9 @@ class AccountsConfig(AppConfig):
 
         # P20, P7: a disabled account, or one whose processing is restricted, gets no
         # marketing, at its sign-in address or at any other address it has added.
-        register_marketing_exclusion(lambda: blocked().values("email"))
+        register_marketing_exclusion(lambda: blocked().values(address=Lower("email")))
         register_marketing_exclusion(
-            lambda: EmailAddress.objects.filter(user__in=blocked()).values("email")
+            lambda: EmailAddress.objects.filter(user__in=blocked()).values(address=Lower("email"))
         )
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from candor.core.models import ShopSettings
 from candor.messaging.models import MailClass
 from candor.messaging.services import enqueue
+from candor.messaging.subscriptions import withdraw_marketing
 
 from .models import AccountAction, AccountEvent, Address, User
 
@@ -198,6 +199,8 @@ def disable_account(*, user: User, acting_user: User | None, note: str = "") -> 
         Session.objects.filter(session_key__in=session_keys).delete()
         # Sessions kept in a cache as well (cached_db in production) are dropped there too.
         transaction.on_commit(lambda: _forget_cached_sessions(session_keys))
+        for address in _addresses_of(locked):  # marketing already written does not go either
+            withdraw_marketing(email=address)
         _account_notice(locked, "disabled", event)
     user.is_active, user.disabled_at = locked.is_active, locked.disabled_at
     return locked
@@ -258,3 +261,10 @@ def _account_notice(user: User, event: str, audit: AccountEvent) -> None:
         mail_class=MailClass.TRANSACTIONAL,
         idempotency_key=f"account:{user.pk}:{event}:{audit.pk}",
     )
+
+
+def _addresses_of(user: User) -> set[str]:
+    from allauth.account.models import EmailAddress
+
+    emails = set(EmailAddress.objects.filter(user=user).values_list("email", flat=True))
+    return {e.lower() for e in emails | {user.email}}

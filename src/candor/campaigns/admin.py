@@ -13,7 +13,8 @@ from .models import Announcement, Campaign
 
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
-    list_display = ["subject", "topic", "status", "started_at", "progress"]
+    list_display = ["subject", "topic", "status", "started_at", "recipients"]
+    list_select_related = ["topic"]
     list_filter = ["status", "topic"]
     search_fields = ["subject"]
     autocomplete_fields = ["products"]
@@ -30,13 +31,6 @@ class CampaignAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
-
-    @admin.display(description="Progress")
-    def progress(self, obj):
-        if obj.status == Campaign.Status.DRAFT:
-            return "—"
-        figures = services.results(services.finish_if_done(obj))
-        return f"{figures.sent} sent, {figures.failed} failed, {figures.waiting} waiting"
 
     @admin.display(description="Results")
     def results(self, obj):

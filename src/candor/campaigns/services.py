@@ -5,8 +5,9 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from candor.messaging import mailings, marketing, subscriptions
@@ -46,6 +47,8 @@ def send_test(*, campaign: Campaign, to_email: str, acting_user) -> OutboxMessag
     """Mail the campaign, exactly as subscribers will get it, to one staff address."""
     rendered = render_campaign(campaign)
     email = subscriptions.normalize_email(to_email)
+    if not get_user_model().objects.filter(email__iexact=email, is_staff=True).exists():
+        raise ValidationError("Test copies go only to the address of a staff account.")
     unsubscribe_url, headers, preferences_url = marketing.personal_links(
         email, campaign.topic.key, f"{campaign.mailing}:test"
     )
@@ -158,8 +161,14 @@ def announcements_changed() -> None:
 
 
 def customers_to_notify() -> QuerySet:
-    """Every customer with an active account: service mail is not marketing, so no opt-in."""
-    return get_user_model().objects.filter(is_active=True, is_staff=False)
+    """Every customer with an active account and a verified address: service mail is not
+    marketing, so no opt-in, but never to an address nobody proved is theirs."""
+    from allauth.account.models import EmailAddress
+
+    verified = EmailAddress.objects.filter(
+        user=OuterRef("pk"), email__iexact=OuterRef("email"), verified=True
+    )
+    return get_user_model().objects.filter(Exists(verified), is_active=True, is_staff=False)
 
 
 @transaction.atomic

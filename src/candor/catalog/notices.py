@@ -43,6 +43,8 @@ def notify_back_in_stock(variant_id: int) -> int:
     variant = Variant.objects.select_related("product").filter(pk=variant_id).first()
     if variant is None or variant.stock <= 0 or not variant.is_active:
         return 0
+    if not variant.product.is_active:
+        return 0
     topic = Topic.objects.filter(key=f"back-in-stock:{variant.pk}").first()
     if topic is None:
         return 0

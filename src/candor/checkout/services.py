@@ -14,10 +14,11 @@ from candor.orders.services import CustomerDetails, OrderError, place_order
 from candor.payments.adapters import ADAPTERS
 
 CUSTOMER_FIELDS = {f.name for f in fields(CustomerDetails)}
-# P20: a disabled account buys nothing, signed in or as a guest with its email address.
+# P20: a disabled account buys nothing, signed in or as a guest with its email address. The
+# message does not say why, so the form does not tell strangers which addresses have accounts.
 DISABLED_ACCOUNT = (
-    "This email address belongs to a disabled account, so it cannot be used to order. "
-    "Contact us if you would like the account re-enabled."
+    "We cannot take an order for this email address. If it is yours and you think this is "
+    "a mistake, contact us."
 )
 
 

@@ -12,8 +12,18 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     list_filter = ["mail_class", "status", "template"]
     search_fields = ["to_email", "subject"]
     date_hierarchy = "created_at"
-    readonly_fields = [f.name for f in OutboxMessage._meta.fields] + ["preview"]
+    readonly_fields = [f.name for f in OutboxMessage._meta.fields] + ["preview", "hidden_body"]
     exclude = ["body_html"]
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is not None and obj.sensitive:  # a personal sign-in, reset or confirmation link
+            return [f for f in fields if f not in ("body_text", "preview")] + ["hidden_body"]
+        return fields
+
+    @admin.display(description="Body")
+    def hidden_body(self, obj):
+        return "Hidden: this message carries a personal link only its recipient may use."
 
     @admin.display(description="HTML preview")
     def preview(self, obj):

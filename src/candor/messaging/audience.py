@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterable
 
 from django.db.models import Q, QuerySet
 
-# A provider returns a queryset of lower-cased email addresses (`.values("email")`-shaped)
-# that must receive no marketing.
+# A provider returns a queryset of the lower-cased addresses that must receive no marketing,
+# as one column named "address": `.values(address=Lower("email"))`.
 ExclusionProvider = Callable[[], QuerySet]
 
 _providers: list[ExclusionProvider] = []
@@ -32,7 +32,7 @@ def excluded_from_marketing(email_field: str = "email") -> Q:
 
 def may_receive_marketing(email: str) -> bool:
     normalized = email.strip().lower()
-    return not any(provider().filter(email=normalized).exists() for provider in _providers)
+    return not any(provider().filter(address=normalized).exists() for provider in _providers)
 
 
 def providers() -> Iterable[ExclusionProvider]:

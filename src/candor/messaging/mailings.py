@@ -61,6 +61,7 @@ def message_for(
     mailing: str,
     holes: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
+    topic_key: str = "",
 ) -> OutboxMessage:
     holes = holes or {}
     return OutboxMessage(
@@ -73,6 +74,7 @@ def message_for(
         headers=headers or {},
         idempotency_key=f"{mailing}:{email}",
         mailing=mailing,
+        topic_key=topic_key,
     )
 
 

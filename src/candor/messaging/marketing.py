@@ -9,6 +9,7 @@ links are put in by string replacement, rows are written in chunks and handed to
 as batches, so memory stays flat however long the list is.
 """
 
+from django.db import transaction
 from django.db.models import QuerySet
 
 from . import links
@@ -70,6 +71,7 @@ def enqueue_marketing(
         idempotency_key=idempotency_key,
         headers=headers,
         mailing=mailing,
+        topic_key=subscription.topic.key,
     )
     if unsubscribe_url not in message.body_text:
         raise NotMarketingTemplate(f"{template} must extend {MARKETING_BASE}")
@@ -98,18 +100,44 @@ def send_mailing(
     """One message per confirmed subscription, handed to the workers; returns how many.
 
     The caller passes an audience already filtered to confirmed subscribers who may receive
-    marketing (subscriptions.confirmed_audience).
+    marketing (subscriptions.confirmed_audience). For a one-shot topic each subscription is
+    locked and ended in the transaction that writes its message, so two notices running at
+    once (two restocks) can never both write one for the same person.
     """
     written = 0
     for chunk in keyset_chunks(subscriptions, "email", "topic__key"):
-        rows = []
-        for _pk, email, topic_key in chunk:
-            unsubscribe_url, headers, preferences_url = personal_links(email, topic_key, mailing)
-            holes = {UNSUBSCRIBE_HOLE: unsubscribe_url, PREFERENCES_HOLE: preferences_url}
-            rows.append(
-                message_for(rendered, email=email, mailing=mailing, holes=holes, headers=headers)
+        if not one_shot:
+            write_chunk(_messages(chunk, rendered, mailing))
+            written += len(chunk)
+            continue
+        with transaction.atomic():
+            taken = set(
+                Subscription.objects.select_for_update(skip_locked=True)
+                .filter(pk__in=[pk for pk, _, _ in chunk], status=SubscriptionStatus.CONFIRMED)
+                .values_list("pk", flat=True)
             )
-        ids = [pk for pk, _, _ in chunk]
-        write_chunk(rows, also=(lambda ids=ids: mark_fulfilled(ids)) if one_shot else None)
-        written += len(rows)
+            if not taken:
+                continue
+            mark_fulfilled(sorted(taken))
+            mine = [row for row in chunk if row[0] in taken]
+            write_chunk(_messages(mine, rendered, mailing))
+        written += len(mine)
     return written
+
+
+def _messages(chunk, rendered: RenderedMailing, mailing: str) -> list[OutboxMessage]:
+    rows = []
+    for _pk, email, topic_key in chunk:
+        unsubscribe_url, headers, preferences_url = personal_links(email, topic_key, mailing)
+        holes = {UNSUBSCRIBE_HOLE: unsubscribe_url, PREFERENCES_HOLE: preferences_url}
+        rows.append(
+            message_for(
+                rendered,
+                email=email,
+                mailing=mailing,
+                holes=holes,
+                headers=headers,
+                topic_key=topic_key,
+            )
+        )
+    return rows

@@ -15,6 +15,8 @@ class OutboxStatus(models.TextChoices):
     SENDING = "sending", "Being sent"
     SENT = "sent", "Sent"
     FAILED = "failed", "Gave up"
+    # Marketing whose reader withdrew consent (or may no longer get any) before it went out.
+    WITHDRAWN = "withdrawn", "Not sent: consent withdrawn"
 
 
 class OutboxMessage(models.Model):
@@ -32,9 +34,15 @@ class OutboxMessage(models.Model):
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
     headers = models.JSONField(default=dict, blank=True)
-    idempotency_key = models.CharField(max_length=200, unique=True)
+    # Room for a prefix and the longest valid address (254 characters).
+    idempotency_key = models.CharField(max_length=400, unique=True)
     # The mailing a message belongs to ("campaign:12", "announcement:3"), for progress counts.
     mailing = models.CharField(max_length=60, blank=True, default="")
+    # The consent a marketing message relies on; withdrawing it withdraws the message.
+    topic_key = models.CharField(max_length=80, blank=True, default="")
+    # Holds a personal sign-in, reset or confirmation link: hidden from staff, and the body is
+    # removed once the message has been sent.
+    sensitive = models.BooleanField(default=False)
     status = models.CharField(
         max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
     )

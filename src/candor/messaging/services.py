@@ -11,7 +11,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import IntegrityError, transaction
 from django.db import connection as db_connection
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -64,6 +64,8 @@ def enqueue(
     idempotency_key: str,
     headers: dict[str, str] | None = None,
     mailing: str = "",
+    topic_key: str = "",
+    sensitive: bool = False,
 ) -> OutboxMessage:
     """Store one message (once per idempotency key) and schedule its delivery on commit.
 
@@ -91,6 +93,8 @@ def enqueue(
                 idempotency_key=idempotency_key,
                 headers=headers or {},
                 mailing=mailing,
+                topic_key=topic_key,
+                sensitive=sensitive,
             )
     except IntegrityError:
         return OutboxMessage.objects.get(idempotency_key=idempotency_key)
@@ -129,7 +133,43 @@ def _claim(message_ids: list[int]) -> list[OutboxMessage]:
             status=OutboxStatus.SENDING, next_attempt_at=now, attempts=F("attempts") + 1
         )
         claimed = OutboxMessage.objects.in_bulk(ids)
-    return [claimed[pk] for pk in message_ids if pk in claimed]
+        withdrawn = _withdraw_unwanted_marketing([m for m in claimed.values()])
+    return [claimed[pk] for pk in message_ids if pk in claimed and pk not in withdrawn]
+
+
+def _withdraw_unwanted_marketing(claimed: list[OutboxMessage]) -> set[int]:
+    """Marketing whose reader may no longer get it is not sent (P7, P20), checked at sending
+    time: consent can be withdrawn, or an account disabled, after the message was written."""
+    from .audience import excluded_from_marketing
+    from .models import Subscription, SubscriptionStatus
+
+    marketing = [m.pk for m in claimed if m.mail_class == MailClass.MARKETING]
+    if not marketing:
+        return set()
+    consent = Subscription.objects.filter(
+        email=OuterRef("to_email"),
+        topic__key=OuterRef("topic_key"),
+        status__in=[SubscriptionStatus.CONFIRMED, SubscriptionStatus.FULFILLED],
+    )
+    unwanted = OutboxMessage.objects.filter(pk__in=marketing).filter(
+        excluded_from_marketing("to_email") | (~Q(topic_key="") & ~Exists(consent))
+    )
+    withdrawn = set(unwanted.values_list("pk", flat=True))
+    if withdrawn:
+        OutboxMessage.objects.filter(pk__in=withdrawn).update(status=OutboxStatus.WITHDRAWN)
+    return withdrawn
+
+
+def _renew_claim(message: OutboxMessage) -> bool:
+    """Just before sending: still ours? A message whose claim went stale (another worker took
+    it) or was withdrawn meanwhile is skipped, so a slow batch cannot send a second copy."""
+    now = timezone.now()
+    renewed = OutboxMessage.objects.filter(
+        pk=message.pk, status=OutboxStatus.SENDING, next_attempt_at=message.next_attempt_at
+    ).update(next_attempt_at=now)
+    if renewed:
+        message.next_attempt_at = now
+    return bool(renewed)
 
 
 def _hand_back(messages: list[OutboxMessage]) -> None:
@@ -179,9 +219,15 @@ def _connection_survives(error: Exception) -> bool:
     return False
 
 
+SENSITIVE_BODY = "(Removed after sending: it held a personal link.)"
+
+
 def _record_sent(message: OutboxMessage) -> None:
+    """Sent; a message that carried a personal link (sign-in, reset, confirmation) keeps no
+    copy of it once it has gone, so nobody can use the link from the outbox."""
+    body = {"body_text": SENSITIVE_BODY, "body_html": ""} if message.sensitive else {}
     OutboxMessage.objects.filter(pk=message.pk).update(
-        status=OutboxStatus.SENT, sent_at=timezone.now(), last_error=""
+        status=OutboxStatus.SENT, sent_at=timezone.now(), last_error="", **body
     )
 
 
@@ -250,6 +296,8 @@ def _deliver_each(message_ids: Iterable[int]) -> int:
     claimed = _claim(list(dict.fromkeys(message_ids)))  # each id once, in the order given
     try:
         for position, message in enumerate(claimed):
+            if not _renew_claim(message):
+                continue
             try:
                 if connection is None:
                     connection = get_connection(timeout=_socket_timeout())

@@ -17,12 +17,21 @@ from django.utils import timezone
 
 from . import links
 from .audience import excluded_from_marketing
-from .models import MailClass, Subscription, SubscriptionEvent, SubscriptionStatus, Topic, TopicKind
+from .models import (
+    MailClass,
+    OutboxMessage,
+    OutboxStatus,
+    Subscription,
+    SubscriptionEvent,
+    SubscriptionStatus,
+    Topic,
+    TopicKind,
+)
 from .services import enqueue
 
 NEWSLETTER_KEY = "newsletter"
-# A second request for the same pending topics within this window mails nothing more, so
-# the form cannot be used to flood someone's inbox.
+# At most one confirmation mail per address in this window, whatever was asked for, so the
+# forms cannot be used to flood someone's inbox.
 RESEND_COOLDOWN = timedelta(minutes=10)
 ACTIVE = (SubscriptionStatus.PENDING, SubscriptionStatus.CONFIRMED)
 
@@ -88,7 +97,10 @@ def request_subscription(*, email: str, topics: list[Topic], source: str) -> Req
     nonce = secrets.token_hex(12)
     to_confirm: list[Subscription] = []
     confirmed = 0
-    recently_asked = 0
+    recently_mailed = Subscription.objects.filter(
+        email=email, requested_at__gt=now - RESEND_COOLDOWN
+    ).exclude(confirm_nonce="")
+    mail = not recently_mailed.exists()
     for topic in topics:
         subscription, _ = Subscription.objects.select_for_update().get_or_create(
             email=email,
@@ -98,14 +110,8 @@ def request_subscription(*, email: str, topics: list[Topic], source: str) -> Req
         if subscription.status == SubscriptionStatus.CONFIRMED:
             confirmed += 1
             continue
-        if (
-            subscription.status == SubscriptionStatus.PENDING
-            and subscription.confirm_nonce
-            and now - subscription.requested_at < RESEND_COOLDOWN
-        ):
-            recently_asked += 1
         to_confirm.append(subscription)
-    mail = bool(to_confirm) and recently_asked < len(to_confirm)
+    mail = mail and bool(to_confirm)
     if mail:
         for subscription in to_confirm:
             subscription.status = SubscriptionStatus.PENDING
@@ -125,6 +131,7 @@ def request_subscription(*, email: str, topics: list[Topic], source: str) -> Req
             },
             mail_class=MailClass.TRANSACTIONAL,
             idempotency_key=f"subscribe:{email}:{nonce}",
+            sensitive=True,
         )
     return RequestOutcome(len(to_confirm), confirmed, mail)
 
@@ -167,7 +174,24 @@ def unsubscribe(*, email: str, source: str, topic_key: str | None = None, mailin
         subscription.confirm_nonce = ""
         subscription.save()
         _event(subscription, SubscriptionEvent.Action.UNSUBSCRIBED, source, mailing)
+    withdraw_marketing(email=email, topic_key=topic_key)
     return len(ended)
+
+
+def withdraw_marketing(*, email: str, topic_key: str | None = None) -> int:
+    """Marketing to this address that has not gone yet will not go (P7: at once).
+
+    A message a worker is transmitting at this instant is beyond recall; any other, waiting or
+    claimed by a batch, is withdrawn, and the worker skips it when its turn comes.
+    """
+    waiting = OutboxMessage.objects.filter(
+        to_email=email.strip().lower(),
+        mail_class=MailClass.MARKETING,
+        status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING],
+    )
+    if topic_key is not None:
+        waiting = waiting.filter(topic_key=topic_key)
+    return waiting.update(status=OutboxStatus.WITHDRAWN)
 
 
 def subscriptions_of(email: str) -> list[Subscription]:

@@ -73,7 +73,6 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     context = {
         "email": target.email,
         "topic_label": topic.label if topic else target.topic_key,
-        "preferences_url": links.preferences_url(target.email),
     }
     if request.method == "POST":
         subscriptions.unsubscribe(
@@ -97,7 +96,7 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
         if request.POST.get("action") == "stop_all":
             subscriptions.unsubscribe(email=email, source="preferences page")
         else:
-            chosen = {int(v) for v in request.POST.getlist("topics") if v.isdigit()}
+            chosen = {int(v) for v in request.POST.getlist("topics") if v.isascii() and v.isdigit()}
             current = {s.topic_id for s in subscriptions.subscriptions_of(email)}
             active = {
                 s.topic_id for s in subscriptions.subscriptions_of(email) if s.status in ACTIVE
@@ -141,6 +140,7 @@ def preferences_request(request: HttpRequest) -> HttpResponse:
                     mail_class=MailClass.TRANSACTIONAL,
                     # at most one such mail per address per ten minutes
                     idempotency_key=f"preferences-link:{email}:{_ten_minute_slot()}",
+                    sensitive=True,
                 )
         return render(request, "messaging/preferences_request.html", {"done": True, "days": days})
     status = 400 if request.method == "POST" else 200
