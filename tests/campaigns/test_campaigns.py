@@ -240,3 +240,30 @@ def test_p7_p20_disabled_and_restricted_customers_get_no_campaign(campaign, comm
     mail.outbox.clear()
     committed(services.start_sending, campaign_id=campaign.pk, acting_user=None)
     assert [m.to for m in mail.outbox] == [["chen@example.com"]]
+
+
+def test_p9_saving_an_announcement_refreshes_cached_pages(admin_client, settings):
+    """P9: with the first-visit page cache on, a new banner shows on the next first visit."""
+    from django.test import Client
+
+    from candor.core.models import ShopSettings
+
+    settings.PAGE_CACHE_SECONDS = 600
+    ShopSettings.load()  # a running shop: creating the settings row would clear the cache
+    before = Client().get(reverse("catalog:home"))
+    assert b"Closed on Friday" not in before.content
+    now = timezone.now()
+    admin_client.post(
+        reverse("admin:campaigns_announcement_add"),
+        {
+            "message": "Closed on Friday",
+            "level": "info",
+            "starts_at_0": (now - timedelta(minutes=1)).strftime("%Y-%m-%d"),
+            "starts_at_1": (now - timedelta(minutes=1)).strftime("%H:%M:%S"),
+            "ends_at_0": (now + timedelta(days=1)).strftime("%Y-%m-%d"),
+            "ends_at_1": (now + timedelta(days=1)).strftime("%H:%M:%S"),
+        },
+    )
+    assert Announcement.objects.count() == 1
+    after = Client().get(reverse("catalog:home"))
+    assert b"Closed on Friday" in after.content

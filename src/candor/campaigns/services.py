@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
+from candor.core.pagecache import invalidate as invalidate_cached_pages
 from candor.messaging import mailings, marketing, subscriptions
 from candor.messaging.models import MailClass, OutboxMessage
 
@@ -157,7 +158,9 @@ def active_announcements() -> list[Announcement]:
 
 
 def announcements_changed() -> None:
+    """The banner shown on every page changed: forget it, and the pages cached with it."""
     cache.delete(BANNER_CACHE_KEY)
+    invalidate_cached_pages()
 
 
 def customers_to_notify() -> QuerySet:

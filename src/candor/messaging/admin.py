@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db.models import Count, Q
 from django.utils.html import format_html
 
 from .models import OutboxMessage, Subscription, SubscriptionEvent, SubscriptionStatus, Topic
@@ -74,9 +75,15 @@ class TopicAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     readonly_fields = ["key", "kind", "one_shot", "created_at"]
 
-    @admin.display(description="Confirmed subscribers")
+    def get_queryset(self, request):
+        confirmed = Count(
+            "subscriptions", filter=Q(subscriptions__status=SubscriptionStatus.CONFIRMED)
+        )
+        return super().get_queryset(request).annotate(confirmed=confirmed)
+
+    @admin.display(description="Confirmed subscribers", ordering="confirmed")
     def confirmed_count(self, obj):
-        return obj.subscriptions.filter(status=SubscriptionStatus.CONFIRMED).count()
+        return obj.confirmed
 
     def has_add_permission(self, request):
         return False

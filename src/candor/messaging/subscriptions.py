@@ -265,3 +265,28 @@ def unsubscribes_from(mailing: str) -> int:
         .distinct()
         .count()
     )
+
+
+PREFERENCES_LINK_SLOT_SECONDS = 600
+
+
+def mail_preferences_link(*, email: str) -> bool:
+    """Mail a fresh preferences link to an address we hold subscriptions for; at most one per
+    ten minutes. Returns whether one was written; callers answer the same either way."""
+    email = normalize_email(email)
+    if not Subscription.objects.filter(email=email).exists():
+        return False
+    slot = int(timezone.now().timestamp() // PREFERENCES_LINK_SLOT_SECONDS)
+    with transaction.atomic():
+        enqueue(
+            template="messaging/email/preferences_link",
+            to_email=email,
+            context={
+                "preferences_url": links.preferences_url(email),
+                "days": settings.MAIL_PREFERENCES_LINK_DAYS,
+            },
+            mail_class=MailClass.TRANSACTIONAL,
+            idempotency_key=f"preferences-link:{email}:{slot}",
+            sensitive=True,
+        )
+    return True

@@ -1,10 +1,7 @@
 """Pages reached from mail: confirm, unsubscribe, preferences. None needs a signed-in person."""
 
-import time
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
@@ -12,8 +9,7 @@ from django.views.decorators.http import require_http_methods
 
 from . import links, subscriptions
 from .forms import EmailForm
-from .models import MailClass, Topic
-from .services import enqueue
+from .models import Topic
 from .subscriptions import ACTIVE
 
 LINK_PROBLEMS = {
@@ -130,25 +126,10 @@ def preferences_request(request: HttpRequest) -> HttpResponse:
     form = EmailForm(request.POST or None)
     days = settings.MAIL_PREFERENCES_LINK_DAYS
     if request.method == "POST" and form.is_valid():
-        email = form.cleaned_data["email"]
-        if subscriptions.subscriptions_of(email):
-            with transaction.atomic():
-                enqueue(
-                    template="messaging/email/preferences_link",
-                    to_email=email,
-                    context={"preferences_url": links.preferences_url(email), "days": days},
-                    mail_class=MailClass.TRANSACTIONAL,
-                    # at most one such mail per address per ten minutes
-                    idempotency_key=f"preferences-link:{email}:{_ten_minute_slot()}",
-                    sensitive=True,
-                )
+        subscriptions.mail_preferences_link(email=form.cleaned_data["email"])
         return render(request, "messaging/preferences_request.html", {"done": True, "days": days})
     status = 400 if request.method == "POST" else 200
     return render(request, "messaging/preferences_request.html", {"form": form}, status=status)
-
-
-def _ten_minute_slot() -> int:
-    return int(time.time() // 600)
 
 
 @login_required
