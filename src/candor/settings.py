@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.facebook",
     "allauth.mfa",
     "candor.core",
+    "candor.privacy",
     "candor.messaging",
     "candor.catalog",
     "candor.cart",

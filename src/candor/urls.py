@@ -12,6 +12,7 @@ urlpatterns = [
     path("account/orders/", include("candor.orders.account_urls")),
     path("account/", include("candor.accounts.urls")),
     path("mail/", include("candor.messaging.urls")),
+    path("privacy/", include("candor.privacy.urls")),
     path("cart/", include("candor.cart.urls")),
     path("checkout/", include("candor.checkout.urls")),
     path("orders/", include("candor.orders.urls")),

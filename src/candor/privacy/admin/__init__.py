@@ -1,0 +1,1 @@
+"""The privacy back office, one module per concern."""
