@@ -4,10 +4,13 @@ privacy.E001  a field of an installed model is not declared
 privacy.E002  a declaration names an unknown category, purpose, basis, source, recipient or
               end action
 privacy.E003  a declaration names a field or model that does not exist
+privacy.W001  the data map in the code differs from the last published policy (a database
+              check: it runs with `check --database default` and before `migrate`)
+privacy.W010  PRIVACY_MIDDLEWARE is off (a benchmark switch) while DEBUG is off
 """
 
 from django.apps import apps
-from django.core.checks import Error, register
+from django.core.checks import Error, Tags, Warning, register
 
 from . import vocabulary
 from .datamap import Personal, declarations
@@ -32,17 +35,20 @@ def _unknown_words(spec: Personal) -> list[str]:
     if spec.category not in vocabulary.CATEGORIES:
         problems.append(f"category {spec.category!r}")
     problems += [f"purpose {p!r}" for p in spec.purposes if p not in vocabulary.PURPOSES]
-    if not spec.purposes:
-        problems.append("no purpose")
+
     if spec.basis not in vocabulary.LEGAL_BASES:
         problems.append(f"legal basis {spec.basis!r}")
     if spec.source not in vocabulary.SOURCES:
         problems.append(f"source {spec.source!r}")
     problems += [f"recipient {r!r}" for r in spec.recipients if r not in vocabulary.RECIPIENTS]
-    if not spec.retention:
-        problems.append("no retention")
+
     problems += [
         f"end action {r.then!r}" for r in spec.retention if r.then not in vocabulary.END_ACTIONS
+    ]
+    problems += [
+        f"retention start {r.since!r}"
+        for r in spec.retention
+        if r.since not in vocabulary.RETENTION_FROM
     ]
     return problems
 
@@ -88,6 +94,15 @@ def check_data_map(app_configs=None, **kwargs):
                     )
                 )
             elif isinstance(spec, Personal):
+                for missing in ("purposes", "retention"):
+                    if not getattr(spec, missing):
+                        errors.append(
+                            Error(
+                                f"{label}.{name} declares no {missing}.",
+                                obj=model,
+                                id="privacy.E002",
+                            )
+                        )
                 for problem in _unknown_words(spec):
                     errors.append(
                         Error(
@@ -107,3 +122,44 @@ def check_data_map(app_configs=None, **kwargs):
                 )
             )
     return errors
+
+
+@register(Tags.database)
+def check_policy_drift(app_configs=None, databases=None, **kwargs):
+    if not databases:
+        return []
+    from django.db.utils import DatabaseError
+
+    from .policy import drift
+
+    try:
+        stale = drift()
+    except DatabaseError:  # not migrated yet: nothing published to drift from
+        return []
+    if stale is None:
+        return []
+    return [
+        Warning(
+            f"The data map differs from the published privacy policy (version {stale.number}).",
+            hint="Publish a new version (manage.py publish_policy --summary '...') so the "
+            "policy says what the code does.",
+            id="privacy.W001",
+        )
+    ]
+
+
+@register(Tags.security)
+def check_privacy_middleware_on(app_configs=None, **kwargs):
+    from django.conf import settings
+
+    if getattr(settings, "PRIVACY_MIDDLEWARE", "on") == "on" or settings.DEBUG:
+        return []
+    return [
+        Warning(
+            "PRIVACY_MIDDLEWARE is off: cookie consent is not enforced and no server log or "
+            "page count is kept.",
+            hint="The switch exists only for bench/load.py's measurement. Unset "
+            "PRIVACY_MIDDLEWARE (or set it to 'on') in production.",
+            id="privacy.W010",
+        )
+    ]

@@ -21,13 +21,18 @@ _registry: dict[str, ModelDeclaration] = {}
 
 @dataclass(frozen=True)
 class Retention:
-    """Keep for `days`, then `then` (delete, truncate or pseudonymize)."""
+    """Keep for `days`, then `then` (delete, truncate or pseudonymize); the days count from
+    `since` (vocabulary.RETENTION_FROM; "" is from when the record is made)."""
 
     days: int
     then: str
+    since: str = ""
 
     def as_dict(self) -> dict[str, Any]:
-        return {"days": self.days, "then": self.then}
+        step: dict[str, Any] = {"days": self.days, "then": self.then}
+        if self.since:
+            step["since"] = self.since
+        return step
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,13 @@ class Personal:
     retention: tuple[Retention, ...]
     recipients: tuple[str, ...] = ()
     note: str = ""
+
+    def basis_for(self, purpose: str) -> str:
+        """The legal basis for one purpose: fixed by law for some (vocabulary.PURPOSE_BASIS),
+        otherwise the one declared."""
+        from .vocabulary import PURPOSE_BASIS
+
+        return PURPOSE_BASIS.get(purpose, self.basis)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -78,8 +90,8 @@ def personal(
     return Personal(category, tuple(purposes), basis, source, steps, tuple(recipients), note)
 
 
-def keep(days: int, then: str = "delete") -> Retention:
-    return Retention(days, then)
+def keep(days: int, then: str = "delete", *, since: str = "") -> Retention:
+    return Retention(days, then, since)
 
 
 YEAR = 365
@@ -142,3 +154,8 @@ def snapshot() -> dict[str, dict[str, dict[str, Any]]]:
     for label, name, spec in personal_fields():
         result.setdefault(label, {})[name] = spec.as_dict()
     return result
+
+
+# The privacy app's own models, Django's framework models and core's settings are declared by
+# label in own_datamap.py; importing it here lets autodiscovery of "datamap" modules find them.
+from . import own_datamap  # noqa: E402, F401

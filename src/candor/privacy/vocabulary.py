@@ -24,6 +24,24 @@ CATEGORIES: dict[str, str] = {
     "online.activity": "the pages you asked for, when, and the page you came from",
     "online.session": "a session identifier that keeps you signed in and holds your cart",
     "security.audit": "records of what staff did in the back office",
+    # Added with the first full data map: each names something the code really keeps.
+    "identity.social_profile": (
+        "the basic profile a sign-in provider sends when you use it: its identifier for you, "
+        "your name and email address, and whether it verified that address"
+    ),
+    "account.activity": (
+        "when you opened your account and last signed in, and changes made to it (such as "
+        "disabling it): what, by whom and when"
+    ),
+    "account.tokens": (
+        "one-time keys in the links we mail to confirm your email address (they expire in days)"
+    ),
+    "commerce.cart": "what you put in your cart",
+    "content.mail": (
+        "the mail we send you: its subject and text (which can include your name, address and "
+        "order) and when it went out"
+    ),
+    "content.staff_note": "notes our staff add to your order",
 }
 
 PURPOSES: dict[str, str] = {
@@ -36,6 +54,7 @@ PURPOSES: dict[str, str] = {
     "legal_obligation": "to keep the records the law requires (tax, accounting)",
     "analytics": "to count visits in aggregate and improve the shop",
     "consent_proof": "to show what you agreed to and when",
+    "troubleshooting": "to find and fix faults in the shop",
 }
 
 LEGAL_BASES: dict[str, str] = {
@@ -66,4 +85,21 @@ END_ACTIONS: dict[str, str] = {
     "delete": "deleted",
     "truncate": "shortened so it no longer identifies you",
     "pseudonymize": "stripped of what identifies you; the rest is kept",
+}
+
+
+# Purposes whose legal basis the law fixes, whatever basis the rest of a declaration names: a
+# tax record is kept because the law says so, marketing happens only with consent.
+PURPOSE_BASIS: dict[str, str] = {
+    "legal_obligation": "legal_obligation",
+    "consent_proof": "legal_obligation",
+    "marketing": "consent",
+}
+
+# What a retention period is counted from; "" means from when the record is made.
+RETENTION_FROM: dict[str, str] = {
+    "": "",
+    "deletion_request": "after you ask us to delete your account",
+    "staff_departure": "after the staff member leaves",
+    "ended": "after it ends",
 }

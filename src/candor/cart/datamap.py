@@ -1,0 +1,46 @@
+"""What carts keep, for the data map (X1): what someone put in their cart, and whose it is.
+
+An anonymous cart is found only through its session (its id sits in the session, declared
+with sessions.Session), so it is out of reach once the session lapses; a customer's cart is
+tied to the account.
+"""
+
+from candor.privacy.datamap import NOT_PERSONAL, declare, keep, personal
+
+from .models import Cart, CartLine
+
+NOTE = (
+    "Meant to be deleted 90 days after the cart last changed. Not yet done by a job: "
+    "Cart.updated_at does not move when lines change, so it cannot date a cart's last use "
+    "(see docs/privacy-model.md, 'The data map')."
+)
+
+
+def cart_data(category: str, *, source: str = "given"):
+    return personal(
+        category,
+        purposes=["order_fulfilment"],
+        basis="contract",
+        source=source,
+        keep=keep(90, "delete"),
+        note=NOTE,
+    )
+
+
+declare(
+    Cart,
+    fields={
+        "user": cart_data("identity.account", source="automatic"),
+        "created_at": cart_data("commerce.cart", source="automatic"),
+        "updated_at": NOT_PERSONAL,  # row bookkeeping
+    },
+)
+
+declare(
+    CartLine,
+    fields={
+        "cart": cart_data("commerce.cart"),
+        "variant": cart_data("commerce.cart"),
+        "quantity": cart_data("commerce.cart"),
+    },
+)
