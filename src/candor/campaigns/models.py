@@ -54,6 +54,9 @@ class Announcement(models.Model):
         WARNING = "warning", "Warning (e.g. maintenance)"
 
     message = models.CharField(max_length=300, help_text="Shown in the banner on every page.")
+    link = models.CharField(
+        max_length=200, blank=True, help_text="A page on this site the banner links to (optional)."
+    )
     level = models.CharField(max_length=10, choices=Level.choices, default=Level.INFO)
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()

@@ -2,12 +2,15 @@
 
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from candor.core.pagecache import invalidate as invalidate_cached_pages
@@ -208,3 +211,31 @@ def fan_out_announcement_mail(announcement_id: int) -> int:
     )
     Announcement.objects.filter(pk=announcement.pk).update(recipients=written)
     return written
+
+
+def announce_policy_change(version) -> Announcement:
+    """A material change to the privacy policy (P21): a banner until a week after it takes
+    effect, and one service mail to every active customer, before it takes effect."""
+    when = f"{timezone.localtime(version.effective_at):%-d %B %Y}"
+    changes = [change["text"] for change in version.changes if change["material"]]
+    diff_url = reverse("privacy:diff", args=[version.number - 1, version.number])
+    announcement = Announcement.objects.create(
+        message=f"Our privacy policy changes on {when}: {version.summary}"[:300],
+        link=diff_url,
+        level=Announcement.Level.INFO,
+        starts_at=version.published_at,
+        ends_at=version.effective_at + timedelta(days=7),
+        mail_subject=f"Our privacy policy changes on {when}",
+        mail_body="\n\n".join(
+            [
+                f"On {when} a new version of our privacy policy takes effect. {version.summary}",
+                "What changes:\n" + "\n".join(f"- {text}" for text in changes),
+                f"Every line that changes: {settings.SITE_URL}{diff_url}",
+                "If you do not agree, you can stop marketing mail, change your cookie choice "
+                "or disable your account before then, from your account page.",
+            ]
+        ),
+    )
+    announcements_changed()
+    mail_announcement(announcement_id=announcement.pk, acting_user=None)
+    return announcement

@@ -181,3 +181,13 @@ def ensure_owner() -> str | None:
     # (sign-in requires a verified address; two-factor enrolment is asked for at first visit).
     EmailAddress.objects.create(user=owner, email=OWNER_EMAIL, verified=True, primary=True)
     return password
+
+
+def ensure_policy_published() -> int | None:
+    """The demo shop publishes its first privacy policy version (P21); returns its number, or
+    None when a version already exists."""
+    from candor.privacy import policy
+
+    if policy.latest() is not None:
+        return None
+    return policy.publish(summary="First published version.").number

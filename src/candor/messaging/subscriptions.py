@@ -15,6 +15,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from candor.privacy.policy import current_version_label
+
 from . import links
 from .audience import excluded_from_marketing
 from .models import (
@@ -47,7 +49,8 @@ def normalize_email(email: str) -> str:
 
 
 def current_policy_version() -> str:
-    return settings.PRIVACY_POLICY_VERSION
+    """The privacy policy in effect, recorded with every consent step (P7, P21)."""
+    return current_version_label()
 
 
 def ensure_topic(*, key: str, kind: str, label: str, one_shot: bool = False) -> Topic:

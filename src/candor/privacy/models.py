@@ -32,7 +32,7 @@ class PolicyVersion(models.Model):
 
     def save(self, *args, **kwargs):
         # Immutable: a published version is evidence of what people were told.
-        if self.pk is not None and not kwargs.pop("_announcing", False):
+        if self.pk is not None:
             raise ValueError("A published policy version cannot be changed; publish a new one.")
         super().save(*args, **kwargs)
 
@@ -57,7 +57,7 @@ class ConsentRecord(models.Model):
 
 
 class RequestLog(models.Model):
-    """One request, as the server log the policy describes (P11). Kept as declared in the
+    """One request, as the server log the policy describes (P12). Kept as declared in the
     data map: the IP and browser detail are shortened first, then the row is deleted."""
 
     at = models.DateTimeField(db_index=True)

@@ -1,10 +1,13 @@
 from django.core.management.base import BaseCommand
 
-from candor.demo.services import load_demo
+from candor.demo.services import ensure_policy_published, load_demo
 
 
 class Command(BaseCommand):
-    help = "Load the demo shop (catalogue, shipping, settings) into an empty database."
+    help = (
+        "Load the demo shop (catalogue, shipping, settings) into an empty database, and "
+        "publish the first privacy policy version if none exists."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -17,3 +20,6 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"Demo shop loaded: {created} products."))
         else:
             self.stdout.write("The catalogue already has products; demo not loaded.")
+        published = ensure_policy_published()
+        if published:
+            self.stdout.write(f"Privacy policy version {published} published.")
