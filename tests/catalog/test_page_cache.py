@@ -121,3 +121,36 @@ def test_pages_of_other_products_stay_cached(product_variant, place, django_asse
     place({product_variant.pk: 1})
     with django_assert_num_queries(0):
         Client().get(url)
+
+
+def test_p10_pages_are_cached_apart_by_cookie_choice_and_gpc(product_variant):
+    """P10: the banner shows until a visitor has chosen, and says when GPC was honoured, so a
+    page cached for one kind of visitor is never served to another (PAGE_CACHE_VARY_*)."""
+    banner = '<section class="cookie-banner"'
+    gpc_notice = "Your browser sent a Global Privacy Control signal"
+    chosen = Client()
+    chosen.cookies["candor_consent"] = "v1:analytics"
+    assert banner not in chosen.get("/").content.decode()  # cached without the banner
+    assert banner in Client().get("/").content.decode()  # not served that page
+    assert banner not in chosen.get("/").content.decode()
+    assert gpc_notice in Client().get("/", HTTP_SEC_GPC="1").content.decode()
+    assert gpc_notice not in Client().get("/").content.decode()
+    # A choice made after the banner page was cached is not answered with that page.
+    first = Client()
+    assert banner in first.get("/").content.decode()
+    first.cookies["candor_consent"] = "v1:"
+    page = first.get("/").content.decode()
+    assert banner not in page and "candor/analytics.js" not in page
+    assert "candor/analytics.js" in chosen.get("/").content.decode()
+
+
+def test_p10_each_kind_of_visitor_still_gets_a_cached_page(
+    product_variant, django_assert_num_queries
+):
+    chosen = Client()
+    chosen.cookies["candor_consent"] = "v1:"
+    chosen.get("/")
+    with django_assert_num_queries(0):
+        again = Client()
+        again.cookies["candor_consent"] = "v1:"
+        assert '<section class="cookie-banner"' not in again.get("/").content.decode()

@@ -7,9 +7,12 @@ run with it on. Nothing here downloads a browser: without /usr/bin/chromium the 
 """
 
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+
+from tests.factories import BrandFactory, CategoryFactory, ProductFactory, VariantFactory
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -65,3 +68,19 @@ def live_site_url(settings, live_server):
     at the live server, so a test can open them in the browser."""
     settings.SITE_URL = live_server.url
     return live_server.url
+
+
+@pytest.fixture
+def phone_in_stock(db):
+    phones = CategoryFactory(name="Phones", slug="phones")
+    product = ProductFactory(
+        category=phones,
+        brand=BrandFactory(name="Samsung", slug="samsung"),
+        name="Galaxy A15",
+        slug="galaxy-a15",
+        is_featured=True,
+        price_from=Decimal("3200.00"),
+    )
+    return VariantFactory(
+        product=product, storage="128 GB", colour="Blue", price=Decimal("3200.00"), stock=5
+    )

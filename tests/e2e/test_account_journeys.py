@@ -8,12 +8,9 @@ the links in it are opened in the same browser.
 
 import re
 import time
-from decimal import Decimal
 
 import pytest
 from django.core import mail
-
-from tests.factories import BrandFactory, CategoryFactory, ProductFactory, VariantFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -47,22 +44,6 @@ def link_in(message, pattern: str) -> str:
     urls = [u for u in re.findall(r"https?://\S+", message.body) if re.search(pattern, u)]
     assert len(urls) == 1, message.body
     return urls[0]
-
-
-@pytest.fixture
-def phone_in_stock(db):
-    phones = CategoryFactory(name="Phones", slug="phones")
-    product = ProductFactory(
-        category=phones,
-        brand=BrandFactory(name="Samsung", slug="samsung"),
-        name="Galaxy A15",
-        slug="galaxy-a15",
-        is_featured=True,
-        price_from=Decimal("3200.00"),
-    )
-    return VariantFactory(
-        product=product, storage="128 GB", colour="Blue", price=Decimal("3200.00"), stock=5
-    )
 
 
 # --- 1. Account: sign-up, verification, address book, checkout, orders (P3, P8) ------------

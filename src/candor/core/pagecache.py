@@ -10,7 +10,12 @@ served from memory. What keeps it correct:
   when anything catalogue pages show changes, and a generation per page that forget() bumps
   when a product's stock moves. Both are read in one round trip per request, so every process
   and node stops serving a changed page at once. The page bodies stay in each process's memory,
-  so a hit moves no page across the network. PAGE_CACHE_SECONDS is only a safety net.
+  so a hit moves no page across the network. PAGE_CACHE_SECONDS is only a safety net;
+- what else a page depends on keeps cached pages apart: the values of the cookies named in
+  PAGE_CACHE_VARY_COOKIES and the request headers (META keys) in PAGE_CACHE_VARY_HEADERS are
+  part of the key. The cookie choice is the case in point: the banner shows until a visitor has
+  chosen, and a Global Privacy Control header changes what it says, so a visitor who has chosen
+  is never served the page cached for one who has not, or the other way round.
 """
 
 import hashlib
@@ -31,11 +36,21 @@ def _digest(full_path: str) -> str:
     return hashlib.sha256(full_path.encode()).hexdigest()
 
 
-def _key(full_path: str) -> str:
-    digest = _digest(full_path)
+def _variant(request) -> str:
+    """A digest of what the page varies on besides its path (see the module docstring)."""
+    values = [
+        *(request.COOKIES.get(name, "") for name in settings.PAGE_CACHE_VARY_COOKIES),
+        *(request.META.get(name, "") for name in settings.PAGE_CACHE_VARY_HEADERS),
+    ]
+    return hashlib.sha256("\0".join(values).encode()).hexdigest()[:32]
+
+
+def _key(request) -> str:
+    digest = _digest(request.get_full_path())
     generation_key = f"pagecache:generation:{digest}"
     state = caches["default"].get_many([VERSION_KEY, generation_key])
-    return f"page:{state.get(VERSION_KEY, 0)}:{state.get(generation_key, 0)}:{digest}"
+    version, generation = state.get(VERSION_KEY, 0), state.get(generation_key, 0)
+    return f"page:{version}:{generation}:{digest}:{_variant(request)}"
 
 
 def _bump(key: str) -> None:
@@ -68,7 +83,7 @@ def cache_for_visitors_without_session(view):
         )
         if not cacheable:
             return view(request, *args, **kwargs)
-        pages, key = caches["pages"], _key(request.get_full_path())
+        pages, key = caches["pages"], _key(request)
         cached = pages.get(key)
         if cached is not None:
             content_type, body = cached
