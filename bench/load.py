@@ -7,6 +7,13 @@ warm-up, then for --duration seconds at --connections connections, and prints re
 p50 and p99 latency and the ratio to a trivial Django view (/healthz) served the same way:
 the framework's ceiling on this machine. The same table goes to
 bench/results/<date>-load.md. All traffic goes to 127.0.0.1; gunicorn is always stopped.
+
+    python bench/load.py --privacy-middleware [--redis-url redis://127.0.0.1:6379/14]
+
+measures instead what the privacy middleware (cookie-consent enforcement, the server log, the
+page counter) costs: the product page served by two gunicorns started side by side, one with
+PRIVACY_MIDDLEWARE=off, measured in turns, as a ratio of requests/s (target ≥ 0.9). Results go
+to bench/results/<date>-privacy-middleware.md.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -43,6 +51,15 @@ HOST = "127.0.0.1"
 MIN_RATIO = 0.35
 # ... and p99 latency under this, at the default 16 connections.
 MAX_P99_MS = 100.0
+# With the privacy middleware on, the product page keeps at least this share of its
+# requests/s with it off (--privacy-middleware).
+MIN_PRIVACY_RATIO = 0.9
+# A browser's user agent, so that the server log parses one and the page counter counts (it
+# skips clients that send none, as bots do).
+BROWSER_USER_AGENT = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Safari/537.36"
+)
 SEARCH_TERMS = [
     "samsung",
     "galaxy",
@@ -122,12 +139,14 @@ def _lua_strings(values: list[str]) -> str:
     return "{" + ", ".join(json.dumps(v) for v in values) + "}"
 
 
-def lua_get_rotating(paths: list[str]) -> str:
+def lua_get_rotating(paths: list[str], user_agent: str = "") -> str:
+    headers = f'{{["User-Agent"] = {json.dumps(user_agent)}}}' if user_agent else "nil"
     return f"""
 local paths = {_lua_strings(paths)}
+local headers = {headers}
 function request()
   counter = counter + 1
-  return wrk.format("GET", paths[(counter % #paths) + 1])
+  return wrk.format("GET", paths[(counter % #paths) + 1], headers)
 end
 """
 
@@ -359,15 +378,23 @@ def wait_for_idle(limit: float, threshold: float = 0.9) -> float:
     return idle
 
 
-def measure(args, port: int, target: Target, workdir: Path) -> Result:
+def measure(
+    args,
+    port: int,
+    target: Target,
+    workdir: Path,
+    repeat: int | None = None,
+    warmup: float | None = None,
+) -> Result:
     """Warm up, then measure; with --repeat, keep the run least disturbed by others."""
     script = workdir / f"{target.name}.lua"
     script.write_text(LUA_COMMON + target.lua)
     best = None
-    for _ in range(args.repeat):
+    for _ in range(args.repeat if repeat is None else repeat):
         idle = wait_for_idle(args.wait_idle) if args.wait_idle else cpu_idle()
-        if args.warmup > 0:
-            run_wrk(args, port, script, args.warmup)
+        warmup_seconds = args.warmup if warmup is None else warmup
+        if warmup_seconds > 0:
+            run_wrk(args, port, script, warmup_seconds)
         figures = run_wrk(args, port, script, args.duration)
         errors = sum(figures[k] for k in ("connect", "read", "write", "status", "timeout"))
         result = Result(
@@ -597,6 +624,200 @@ def build_targets(shop: ShopData, shoppers: list[tuple[str, str]]) -> list[Targe
     ]
 
 
+# ---------------------------------------------------------------------------------------------
+# The privacy middleware: on and off in one run
+# ---------------------------------------------------------------------------------------------
+
+PRIVACY_TABLES = ("privacy_requestlog", "insights_pageviewday")
+
+
+def privacy_counts(url: str) -> tuple[int, int]:
+    """(request log rows, page views counted) in the benchmark database."""
+    with psycopg.connect(url) as conn:
+        missing = [
+            t
+            for t in PRIVACY_TABLES
+            if conn.execute("SELECT to_regclass(%s)", (t,)).fetchone()[0] is None
+        ]
+        if missing:
+            sys.exit(
+                f"The benchmark database has no {', '.join(missing)} table: seed it again with "
+                "bench/seed.py (or migrate it with manage.py migrate --skip-checks)."
+            )
+        rows = conn.execute("SELECT count(*) FROM privacy_requestlog").fetchone()[0]
+        views = conn.execute("SELECT coalesce(sum(views), 0) FROM insights_pageviewday").fetchone()
+        return rows, int(views[0])
+
+
+def compare_privacy_middleware(args, shop: ShopData, context: dict) -> int:
+    """Two servers side by side, PRIVACY_MIDDLEWARE off and on. Each is warmed up once
+    (--warmup: fills its page cache), then the product page is measured in rounds, the two
+    in turns (off then on, then on then off, …) with a 1 s warm-up each, so both see the same
+    machine. The verdict is on the median of the rounds' on/off ratios, which one burst of
+    other work on a shared machine does not move."""
+    rows_before, views_before = privacy_counts(args.database_url)
+    target = Target(
+        "product",
+        lua_get_rotating([f"/p/{s}/" for s in shop.product_slugs], BROWSER_USER_AGENT),
+        False,
+        True,
+        f"`GET /p/<slug>/`, rotating over {len(shop.product_slugs):,} products, with a "
+        "browser's User-Agent, no cookies (a first visit)",
+    )
+    modes = ("off", "on")
+    runs: dict[str, list[Result]] = {mode: [] for mode in modes}
+    processes: dict[str, subprocess.Popen] = {}
+    with tempfile.TemporaryDirectory(prefix="candor-bench-") as tmp:
+        workdir = Path(tmp)
+        logs = {mode: workdir / f"gunicorn-{mode}.log" for mode in modes}
+        try:
+            ports: dict[str, int] = {}
+            while len(set(ports.values())) < len(modes):
+                ports = {mode: free_port() for mode in modes}
+            envs = {
+                mode: {
+                    **server_env(args, ports[mode], workdir / "static", workdir / f"var-{mode}"),
+                    "PRIVACY_MIDDLEWARE": mode,
+                }
+                for mode in modes
+            }
+            subprocess.run(
+                [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+                cwd=PROJECT_DIR,
+                env=envs["on"],
+                check=True,
+            )
+            for mode in modes:
+                processes[mode] = start_gunicorn(args, envs[mode], ports[mode], logs[mode])
+            for mode in modes:
+                wait_until_up(ports[mode], processes[mode], logs[mode])
+                path = f"/p/{shop.product_slugs[0]}/"
+                status = http_request(ports[mode], "GET", path)[0]
+                if status != 200:
+                    raise RuntimeError(f"privacy middleware {mode}: GET {path} answered {status}")
+            print(
+                f"gunicorn: {args.workers} × {args.worker_class}, privacy middleware off on "
+                f"{ports['off']}, on on {ports['on']}",
+                flush=True,
+            )
+            script = workdir / f"{target.name}.lua"
+            script.write_text(LUA_COMMON + target.lua)
+            for mode in modes:
+                print(f"  warming up ({mode}) for {args.warmup:g} s", flush=True)
+                run_wrk(args, ports[mode], script, args.warmup)
+            for round_ in range(1, args.repeat + 1):
+                for mode in modes if round_ % 2 else modes[::-1]:
+                    result = measure(args, ports[mode], target, workdir, repeat=1, warmup=1)
+                    runs[mode].append(result)
+                    print(
+                        f"  round {round_} {mode:<3} {result.rps:>8,.0f} req/s  "
+                        f"p50 {result.p50_ms:6.1f} ms  p99 {result.p99_ms:6.1f} ms  "
+                        f"errors {result.errors}",
+                        flush=True,
+                    )
+        except KeyboardInterrupt:
+            print("Interrupted.", file=sys.stderr)
+            return 130
+        except Exception:
+            for mode in modes:
+                print(f"gunicorn ({mode}) log:\n{tail(logs[mode])}", file=sys.stderr)
+            raise
+        finally:
+            # A graceful stop: each worker writes its waiting log rows and counts at exit.
+            for process in processes.values():
+                stop_gunicorn(process)
+    rows_after, views_after = privacy_counts(args.database_url)
+
+    best = {mode: max(runs[mode], key=lambda r: r.rps) for mode in modes}
+    ratios = [on.rps / off.rps for off, on in zip(runs["off"], runs["on"], strict=True) if off.rps]
+    ratio = statistics.median(ratios) if ratios else 0.0
+    errors = sum(r.errors for mode in modes for r in runs[mode])
+    requests_on = sum(r.requests for r in runs["on"])
+    passed = ratio >= MIN_PRIVACY_RATIO and not errors
+    verdict_text = (
+        "pass"
+        if passed
+        else (f"FAIL (ratio < {MIN_PRIVACY_RATIO}" + (f", {errors} errors" if errors else "") + ")")
+    )
+    written = rows_after - rows_before
+    counted = views_after - views_before
+    print()
+    print(
+        f"product page, privacy middleware on/off: median of the rounds' ratios {ratio:.2f} "
+        f"(target ≥ {MIN_PRIVACY_RATIO}): {verdict_text}; best runs {best['on'].rps:,.0f} / "
+        f"{best['off'].rps:,.0f} req/s = {best['on'].rps / best['off'].rps:.2f}"
+    )
+    print(f"ratio per round: {', '.join(f'{r:.2f}' for r in ratios)}")
+    print(
+        f"the 'on' server wrote {written:,} request log rows and counted {counted:,} page views "
+        f"(wrk measured {requests_on:,} requests on it, plus warm-ups and the check request)"
+    )
+    if not args.no_save:
+        args.results_dir.mkdir(parents=True, exist_ok=True)
+        suffix = f"-{args.label}" if args.label else ""
+        path = args.results_dir / f"{context['date']}-privacy-middleware{suffix}.md"
+        path.write_text(
+            privacy_markdown(
+                args, shop, context, runs, best, ratio, ratios, verdict_text, written, counted
+            )
+        )
+        shown = path.relative_to(PROJECT_DIR) if path.is_relative_to(PROJECT_DIR) else path
+        print(f"Written to {shown}")
+    return 0 if passed else 1
+
+
+def privacy_markdown(
+    args, shop, context, runs, best, ratio, ratios, verdict_text, written, counted
+) -> str:
+    out = [
+        f"# Privacy middleware benchmark, {context['date']}",
+        "",
+        f"- machine: {context['cores']} cores (`nproc`), {platform.machine()}, "
+        f"{context['cpu']}, Python {platform.python_version()}, {context['postgres']}",
+        f"- commit: `{context['commit']}`",
+        f"- data: {shop.products:,} products, {shop.orders:,} orders (bench/seed.py)",
+        f"- servers: two gunicorns side by side, {args.workers} × {args.worker_class} worker(s) "
+        "each, CANDOR_ENV=production, DEBUG off, "
+        + (
+            f"Redis {args.redis_url} (page cache on)"
+            if args.redis_url
+            else "no Redis (no page cache)"
+        )
+        + "; one with PRIVACY_MIDDLEWARE=off (no cookie-consent enforcement, server log or page "
+        "counter), one with it on (the default)",
+        f"- load: wrk {args.wrk_threads} threads, {args.connections} connections, "
+        f"{args.warmup:g} s warm-up of each server once, then {args.repeat} round(s) of "
+        f"{args.duration:g} s on each (1 s warm-up each), in turns: off then on, then on then "
+        "off, …; the verdict is on the median of the rounds' on/off ratios",
+        f"- target: on/off requests/s ≥ {MIN_PRIVACY_RATIO}, no errors",
+        f"- the 'on' server wrote {written:,} request log rows and counted {counted:,} page views "
+        "during the run (every request, warm-ups included: the work was really done)",
+    ]
+    if args.note:
+        out.append(f"- note: {args.note}")
+    out += [
+        "",
+        "| run | privacy middleware | req/s | p50 ms | p99 ms | errors | idle before |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for i, (off, on) in enumerate(zip(runs["off"], runs["on"], strict=True), start=1):
+        for mode, r in (("off", off), ("on", on)):
+            out.append(
+                f"| {i} | {mode} | {r.rps:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.errors} "
+                f"| {r.idle:.0%} |"
+            )
+    out += [
+        "",
+        f"**Ratio on/off, median of the rounds: {ratio:.2f}**: {verdict_text}. Per round: "
+        + ", ".join(f"{r:.2f}" for r in ratios)
+        + f". Best run of each: {best['on'].rps:,.0f} / {best['off'].rps:,.0f} req/s = "
+        f"{best['on'].rps / best['off'].rps:.2f}.",
+        "",
+        f"What is requested: {runs['on'][0].target.note}.",
+    ]
+    return "\n".join(out) + "\n"
+
+
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
@@ -638,6 +859,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--label", default="", help="results file suffix: <date>-load-<label>.md")
     parser.add_argument("--results-dir", type=Path, default=BENCH_DIR / "results")
     parser.add_argument("--no-save", action="store_true", help="print only; write no results")
+    parser.add_argument(
+        "--privacy-middleware",
+        action="store_true",
+        help="measure the product page with the privacy middleware on and off instead "
+        "(writes <date>-privacy-middleware.md)",
+    )
     args = parser.parse_args(argv)
 
     if urllib.parse.urlsplit(args.database_url).hostname not in ("127.0.0.1", "localhost"):
@@ -650,6 +877,8 @@ def main(argv: list[str] | None = None) -> int:
     process = None
     # SIGTERM (e.g. from a CI timeout) takes the same way out as Ctrl-C, through `finally`.
     signal.signal(signal.SIGTERM, _interrupt)
+    if args.privacy_middleware:
+        return compare_privacy_middleware(args, shop, context)
     with tempfile.TemporaryDirectory(prefix="candor-bench-") as tmp:
         workdir = Path(tmp)
         log = workdir / "gunicorn.log"

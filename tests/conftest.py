@@ -22,6 +22,20 @@ def _media_and_cache(settings, tmp_path):
         caches[alias].clear()
 
 
+@pytest.fixture(autouse=True)
+def _discard_buffered_logs():
+    """Request-log entries and page views one test buffered are never written by another test
+    (nor at exit, into a database this run did not create)."""
+    from candor.insights.middleware import counter
+    from candor.privacy.request_logs import buffer
+
+    buffer.discard()
+    counter.discard()
+    yield
+    buffer.discard()
+    counter.discard()
+
+
 @pytest.fixture
 def standard_shipping(db):
     """Pakistan: standard 250, free from 10,000."""

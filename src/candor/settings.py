@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent.parent
@@ -87,12 +88,20 @@ INSTALLED_APPS = [
     "candor.payments",
     "candor.checkout",
     "candor.campaigns",
+    "candor.insights",
     "candor.demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The server log (P12) and the page counter (P11): near the top, so they see every
+    # response's final status; both buffer in memory and write in batches.
+    "candor.privacy.request_logs.RequestLogMiddleware",
+    "candor.insights.middleware.PageViewMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the session, CSRF and messages middleware, so it sees the cookies they set: drops
+    # any Set-Cookie that is unregistered or lacks consent (P1, P10).
+    "candor.privacy.consent_middleware.CookieConsentMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -101,6 +110,38 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# PRIVACY_MIDDLEWARE=off exists ONLY for bench/load.py's before/after measurement of what the
+# privacy middleware costs: it removes cookie-consent enforcement, the server log and the page
+# counter. Never turn it off in production (privacy.W010 warns when it is off and DEBUG is off).
+PRIVACY_MIDDLEWARE = env.str("PRIVACY_MIDDLEWARE", default="on").strip().lower()
+if PRIVACY_MIDDLEWARE not in ("on", "off"):
+    raise environ.ImproperlyConfigured("PRIVACY_MIDDLEWARE must be 'on' or 'off'")
+PRIVACY_MIDDLEWARE_PATHS = (
+    "candor.privacy.consent_middleware.CookieConsentMiddleware",
+    "candor.privacy.request_logs.RequestLogMiddleware",
+    "candor.insights.middleware.PageViewMiddleware",
+)
+if PRIVACY_MIDDLEWARE == "off":
+    MIDDLEWARE = [m for m in MIDDLEWARE if m not in PRIVACY_MIDDLEWARE_PATHS]
+
+
+def _positive_int(name: str, default: int) -> int:
+    try:
+        value = env.int(name, default=default)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise environ.ImproperlyConfigured(f"{name} must be a whole number of at least 1")
+    return value
+
+
+# Server log and page counts are buffered per process and written when this many are waiting
+# or the oldest has waited this many seconds (and at exit).
+REQUEST_LOG_BATCH_SIZE = _positive_int("REQUEST_LOG_BATCH_SIZE", 50)
+REQUEST_LOG_FLUSH_SECONDS = _positive_int("REQUEST_LOG_FLUSH_SECONDS", 5)
+PAGE_VIEW_BATCH_SIZE = _positive_int("PAGE_VIEW_BATCH_SIZE", 50)
+PAGE_VIEW_FLUSH_SECONDS = _positive_int("PAGE_VIEW_FLUSH_SECONDS", 5)
 
 ROOT_URLCONF = "candor.urls"
 WSGI_APPLICATION = "candor.wsgi.application"
@@ -118,6 +159,7 @@ TEMPLATES = [
                 "candor.core.context_processors.shop",
                 "candor.cart.context_processors.cart_summary",
                 "candor.campaigns.context_processors.announcements",
+                "candor.privacy.context_processors.consent",
             ],
         },
     },
@@ -146,6 +188,10 @@ else:
 # process's memory, freshness in the shared cache. Without Redis, processes cannot share that
 # freshness, so the cache is off unless asked for (PAGE_CACHE_SECONDS; 0 turns it off).
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600 if REDIS_URL and not DEBUG else 0)
+# The cookie banner and the tags differ by the consent cookie and the Global Privacy Control
+# header, so cached pages are kept apart by their values.
+PAGE_CACHE_VARY_COOKIES = ["candor_consent"]
+PAGE_CACHE_VARY_HEADERS = ["HTTP_SEC_GPC"]
 CACHES["pages"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "candor-pages",
@@ -208,6 +254,8 @@ ACCOUNT_RATE_LIMITS = {
 # Behind the reverse proxy the client address is the last hop's X-Forwarded-For entry, so the
 # per-address limits count visitors, not the proxy.
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if PRODUCTION else 0)
+# The same count for the server log's client address (candor.privacy.request_logs).
+TRUSTED_PROXY_COUNT = ALLAUTH_TRUSTED_PROXY_COUNT
 
 # Staff two-factor authentication (P14): an authenticator app (TOTP) with recovery codes. The back
 # office (candor.accounts.admin_site) opens only to staff who signed in with it in this session.
@@ -303,25 +351,18 @@ MAIL_PREFERENCES_LINK_DAYS = env.int("MAIL_PREFERENCES_LINK_DAYS", default=30)
 UNSUBSCRIBE_MAILBOX = env.str(
     "UNSUBSCRIBE_MAILBOX", default="unsubscribe@" + DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(">")
 )
-PRIVACY_POLICY_VERSION = env.str("PRIVACY_POLICY_VERSION", default="2026-11")
+# Recorded with consents until the first privacy policy version is published.
+PRIVACY_POLICY_VERSION = env.str("PRIVACY_POLICY_VERSION", default="unpublished")
+# How long before it takes effect a material change to the policy is announced (P21).
+PRIVACY_NOTICE_DAYS = env.int("PRIVACY_NOTICE_DAYS", default=30)
 
 
 # The outbox (messaging.services): a message claimed ("sending") longer ago than this belongs to
 # a worker that died and may be sent again, so keep it well above the time one message takes;
 # the sweep hands due mail to the workers this often, in batches of this many messages.
-def _outbox_setting(name: str, default: int) -> int:
-    try:
-        value = env.int(name, default=default)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise environ.ImproperlyConfigured(f"{name} must be a whole number of at least 1")
-    return value
-
-
-OUTBOX_STALE_SENDING_SECONDS = _outbox_setting("OUTBOX_STALE_SENDING_SECONDS", 600)
-OUTBOX_SWEEP_SECONDS = _outbox_setting("OUTBOX_SWEEP_SECONDS", 60)
-OUTBOX_BATCH_SIZE = _outbox_setting("OUTBOX_BATCH_SIZE", 100)
+OUTBOX_STALE_SENDING_SECONDS = _positive_int("OUTBOX_STALE_SENDING_SECONDS", 600)
+OUTBOX_SWEEP_SECONDS = _positive_int("OUTBOX_SWEEP_SECONDS", 60)
+OUTBOX_BATCH_SIZE = _positive_int("OUTBOX_BATCH_SIZE", 100)
 
 # Background jobs: Celery on Redis when configured, otherwise in-process.
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
@@ -339,6 +380,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Orders nobody paid for give their stock back.
     "cancel-unpaid-orders": {"task": "candor.orders.tasks.cancel_unpaid_orders", "schedule": 900.0},
+    # Shortens and deletes what the data map's retention periods say is due (P12).
+    "apply-retention": {
+        "task": "candor.privacy.tasks.apply_retention",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 # How long an order may await payment, per method, before it is cancelled (hours).
 UNPAID_ORDER_HOURS = {

@@ -1,0 +1,28 @@
+"""What the page counter keeps: a number per page per day, and nothing about who asked."""
+
+from django.db import models
+
+# A longer path is not counted (a real page's path is far shorter); it keeps the unique index
+# within what every database accepts.
+MAX_PATH = 500
+
+
+class PageViewDay(models.Model):
+    """How many times a page was viewed on a day (P11). Deliberately no cookie, IP address,
+    user or user agent: the counter cannot tell one visitor from another."""
+
+    path = models.CharField(max_length=MAX_PATH)
+    day = models.DateField()
+    views = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day", "path"]
+        constraints = [
+            models.UniqueConstraint(fields=["path", "day"], name="insights_one_count_per_page_day")
+        ]
+        indexes = [models.Index(fields=["day"], name="insights_pageviewday_day")]
+        verbose_name = "page views on a day"
+        verbose_name_plural = "page views"
+
+    def __str__(self) -> str:
+        return f"{self.path} on {self.day:%Y-%m-%d}: {self.views}"

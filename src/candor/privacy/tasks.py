@@ -1,0 +1,15 @@
+"""Thin Celery wrappers around the privacy services; safe to retry."""
+
+from typing import Any
+
+from celery import shared_task
+
+from . import retention
+
+
+@shared_task(ignore_result=True)
+def apply_retention() -> dict[str, Any]:
+    """Daily (beat entry "apply-retention"): shorten and delete what the data map says is due.
+    Idempotent, so a retry or a missed day does no harm. Returns the counts per model and the
+    steps it left to the apps' erasers (pseudonymize)."""
+    return retention.apply_retention().as_dict()
