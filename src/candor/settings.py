@@ -385,6 +385,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "candor.privacy.tasks.apply_retention",
         "schedule": crontab(hour=3, minute=30),
     },
+    "clear-expired-sessions": {
+        "task": "candor.privacy.tasks.clear_expired_sessions",
+        "schedule": crontab(hour=3, minute=45),
+    },
 }
 # How long an order may await payment, per method, before it is cancelled (hours).
 UNPAID_ORDER_HOURS = {

@@ -316,3 +316,35 @@ def test_the_job_runs_over_the_whole_shipped_data_map_P12():
     assert sorted(report.deleted) == dated
     assert report.deleted["privacy.RequestLog"] == 1
     assert sum(report.deleted.values()) == 1
+
+
+def test_carts_unused_for_90_days_are_deleted_and_using_one_restarts_the_clock_P3():
+    """The data map keeps a cart 90 days after its last use; every change moves the date."""
+    from candor.cart.models import Cart, CartLine
+    from candor.cart.services import add_item
+    from tests.factories import VariantFactory
+
+    variant = VariantFactory(stock=5)
+    idle, used = Cart.objects.create(), Cart.objects.create()
+    CartLine.objects.create(cart=idle, variant=variant, quantity=1)
+    Cart.objects.filter(pk__in=[idle.pk, used.pk]).update(updated_at=NOW - timedelta(days=91))
+    add_item(cart=used, variant_id=variant.pk, quantity=1)  # used today
+    report = retention.apply_retention(now=timezone.now())
+    assert list(Cart.objects.values_list("pk", flat=True)) == [used.pk]
+    assert not CartLine.objects.filter(cart_id=idle.pk).exists()
+    assert report.deleted["cart.Cart"] == 1
+
+
+def test_expired_sessions_are_removed_by_the_daily_job_P12():
+    from django.contrib.sessions.models import Session
+
+    from candor.privacy.tasks import clear_expired_sessions
+
+    Session.objects.create(
+        session_key="gone", session_data="x", expire_date=timezone.now() - timedelta(days=1)
+    )
+    Session.objects.create(
+        session_key="live", session_data="x", expire_date=timezone.now() + timedelta(days=1)
+    )
+    clear_expired_sessions()
+    assert list(Session.objects.values_list("session_key", flat=True)) == ["live"]

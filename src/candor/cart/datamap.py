@@ -9,11 +9,7 @@ from candor.privacy.datamap import NOT_PERSONAL, declare, keep, personal
 
 from .models import Cart, CartLine
 
-NOTE = (
-    "Meant to be deleted 90 days after the cart last changed. Not yet done by a job: "
-    "Cart.updated_at does not move when lines change, so it cannot date a cart's last use "
-    "(see docs/privacy-model.md, 'The data map')."
-)
+NOTE = "Deleted 90 days after the cart was last used (every change moves Cart.updated_at)."
 
 
 def cart_data(category: str, *, source: str = "given"):
@@ -34,6 +30,7 @@ declare(
         "created_at": cart_data("commerce.cart", source="automatic"),
         "updated_at": NOT_PERSONAL,  # row bookkeeping
     },
+    age_field="updated_at",
 )
 
 declare(

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from candor.catalog.models import Variant
 
@@ -123,7 +124,13 @@ def add_item(*, cart: Cart, variant_id: int, quantity: int) -> CartLine:
     else:
         line.quantity = total
         line.save(update_fields=["quantity"])
+    _touch(cart)
     return line
+
+
+def _touch(cart: Cart) -> None:
+    """The cart was used now: its retention (90 days of no use, in the data map) restarts."""
+    Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
 
 
 def _line(cart: Cart, line_id: int) -> CartLine:
@@ -139,12 +146,14 @@ def set_quantity(*, cart: Cart, line_id: int, quantity: int) -> CartLine:
     _check_quantity(line.variant, quantity)
     line.quantity = quantity
     line.save(update_fields=["quantity"])
+    _touch(cart)
     return line
 
 
 @transaction.atomic
 def remove_line(*, cart: Cart, line_id: int) -> None:
     _line(cart, line_id).delete()
+    _touch(cart)
 
 
 @transaction.atomic
@@ -180,6 +189,7 @@ def merge_session_cart(*, session, user) -> Cart | None:
             target.quantity = merged
             target.save(update_fields=["quantity"])
     anonymous.delete()
+    _touch(own)
     return own
 
 

@@ -114,7 +114,7 @@ SESSION_DAYS = max(1, settings.SESSION_COOKIE_AGE // 86400)
 SESSION_NOTE = (
     "Holds who is signed in, the cart's id, one-time messages and sign-in state. A session "
     f"lapses {SESSION_DAYS} days after it last changed (SESSION_COOKIE_AGE) and is refused from "
-    "then on; its row is removed by `manage.py clearsessions`."
+    "then on; its row is removed by the daily clear-expired-sessions job."
 )
 
 
