@@ -138,10 +138,10 @@ def _positive_int(name: str, default: int) -> int:
 
 # Server log and page counts are buffered per process and written when this many are waiting
 # or the oldest has waited this many seconds (and at exit).
-REQUEST_LOG_BATCH_SIZE = _positive_int("REQUEST_LOG_BATCH_SIZE", 50)
-REQUEST_LOG_FLUSH_SECONDS = _positive_int("REQUEST_LOG_FLUSH_SECONDS", 5)
-PAGE_VIEW_BATCH_SIZE = _positive_int("PAGE_VIEW_BATCH_SIZE", 50)
-PAGE_VIEW_FLUSH_SECONDS = _positive_int("PAGE_VIEW_FLUSH_SECONDS", 5)
+REQUEST_LOG_BATCH_SIZE = _positive_int("REQUEST_LOG_BATCH_SIZE", 500)
+REQUEST_LOG_FLUSH_SECONDS = _positive_int("REQUEST_LOG_FLUSH_SECONDS", 10)
+PAGE_VIEW_BATCH_SIZE = _positive_int("PAGE_VIEW_BATCH_SIZE", 2000)
+PAGE_VIEW_FLUSH_SECONDS = _positive_int("PAGE_VIEW_FLUSH_SECONDS", 30)
 
 ROOT_URLCONF = "candor.urls"
 WSGI_APPLICATION = "candor.wsgi.application"

@@ -6,8 +6,8 @@ string) on the shop's local day, and nothing else: it reads the user agent only 
 bots, sets no cookie and stores no address, user or user agent.
 
 Counts are kept in memory per process (a Counter of (path, day)) and added to the database by
-`services.record_views` once PAGE_VIEW_BATCH_SIZE views (50) are waiting or the oldest has
-waited PAGE_VIEW_FLUSH_SECONDS (5), and at process exit. A batch the database refuses is
+`services.record_views` once PAGE_VIEW_BATCH_SIZE views (2,000) are waiting or the oldest has
+waited PAGE_VIEW_FLUSH_SECONDS (30), and at process exit. A batch the database refuses is
 dropped with a logged error; the page is served all the same.
 """
 

@@ -3,8 +3,8 @@
 `RequestLogMiddleware` sits near the top of MIDDLEWARE. For each request it keeps a small
 tuple (time, client address, user agent, referrer, method, path, status, user id) in an
 in-process buffer; nothing touches the database while a page is served, except that the
-request that fills the buffer (REQUEST_LOG_BATCH_SIZE entries, 50 by default) or finds it
-older than REQUEST_LOG_FLUSH_SECONDS (5) writes the whole batch with one statement (COPY on
+request that fills the buffer (REQUEST_LOG_BATCH_SIZE entries, 500 by default) or finds it
+older than REQUEST_LOG_FLUSH_SECONDS (10) writes the whole batch with one statement (COPY on
 PostgreSQL, a bulk INSERT elsewhere). Whatever is left is written when the process exits
 (atexit). The user agent is parsed into browser and OS families (ua-parser) only then, once
 per distinct string.
