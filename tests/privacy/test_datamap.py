@@ -412,6 +412,7 @@ def test_x1_the_generic_retention_job_deletes_rows_only_of_these_models():
     assert deleting == {
         "account.EmailConfirmation": ("created", 7),
         "admin.LogEntry": ("action_time", 730),
+        "cart.Cart": ("updated_at", 90),
         "catalog.VariantChange": ("created_at", 730),
         "messaging.OutboxMessage": ("created_at", 90),
         "messaging.Subscription": ("ended_at", 1095),
