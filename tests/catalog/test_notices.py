@@ -124,3 +124,19 @@ def test_p7_following_a_category_and_a_new_product_announcement(client, committe
     assert committed(notices.announce_new_product, product.pk) == 1  # a re-run writes nothing new
     assert [m.to for m in mail.outbox] == [["sobia@example.com"]]
     assert product.name in mail.outbox[0].subject
+
+
+def test_p7_staff_announce_active_products_only_to_their_category_followers(
+    admin_client, committed
+):
+    shown, hidden = ProductFactory(), ProductFactory(is_active=False)
+    _confirmed("sobia@example.com", notices.category_topic(shown.category))
+    _confirmed("other@example.com", notices.category_topic(hidden.category))
+    response = committed(
+        admin_client.post,
+        reverse("admin:catalog_product_changelist"),
+        {"action": "announce_to_category_followers", "_selected_action": [shown.pk, hidden.pk]},
+        follow=True,
+    )
+    assert b"1 product(s) will be announced" in response.content
+    assert [m.to for m in mail.outbox] == [["sobia@example.com"]]

@@ -6,7 +6,7 @@ from django.contrib import admin
 from candor.core.admin_actions import action_with_form
 from candor.core.pagecache import invalidate as invalidate_pages
 
-from . import services
+from . import notices, services
 from .models import Brand, Category, Product, Variant, VariantChange
 
 
@@ -61,16 +61,10 @@ class ProductAdmin(admin.ModelAdmin):
         permissions=["change"],
     )
     def announce_to_category_followers(self, request, queryset):
-        from django.db import transaction
-
-        from .tasks import announce_new_product
-
-        products = list(queryset.filter(is_active=True))
-        for product in products:
-            transaction.on_commit(lambda p=product.pk: announce_new_product.delay(p), robust=True)
+        queued = notices.schedule_announcements(list(queryset.values_list("pk", flat=True)))
         self.message_user(
             request,
-            f"{len(products)} product(s) will be announced to confirmed followers of their "
+            f"{queued} product(s) will be announced to confirmed followers of their "
             "category; inactive products were skipped.",
         )
 

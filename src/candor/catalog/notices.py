@@ -60,6 +60,19 @@ def notify_back_in_stock(variant_id: int) -> int:
     )
 
 
+def schedule_announcements(product_ids: list[int]) -> int:
+    """Queue new-product notices for these products once the caller's transaction commits;
+    inactive products are skipped. Returns how many were queued."""
+    from .tasks import announce_new_product
+
+    active = list(
+        Product.objects.filter(pk__in=product_ids, is_active=True).values_list("pk", flat=True)
+    )
+    for product_id in active:
+        transaction.on_commit(lambda p=product_id: announce_new_product.delay(p), robust=True)
+    return len(active)
+
+
 def announce_new_product(product_id: int) -> int:
     """Mail a new product to its category's subscribers; once per person per product."""
     product = Product.objects.select_related("category", "brand").get(pk=product_id)

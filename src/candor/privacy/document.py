@@ -168,8 +168,9 @@ def _security() -> list[str]:
         "processor's own page.",
         "The shop is served over HTTPS only, with secure cookies.",
         "Staff open the back office only after signing in with a second factor (an "
-        "authenticator app), and see only what their work needs.",
-        "Links we mail you are signed and expire; sign-in attempts are rate-limited.",
+        "authenticator app).",
+        "Links we mail you are signed, and those that confirm, reset or show your settings "
+        "expire; sign-in attempts are rate-limited.",
         "Server logs are shortened and then deleted on the schedule above.",
     ]
 
