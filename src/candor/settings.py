@@ -89,6 +89,9 @@ INSTALLED_APPS = [
     "candor.checkout",
     "candor.campaigns",
     "candor.insights",
+    "candor.engagement.support",
+    "candor.engagement.surveys",
+    "candor.engagement.testimonials",
     "candor.demo",
 ]
 
