@@ -42,6 +42,13 @@ CATEGORIES: dict[str, str] = {
         "order) and when it went out"
     ),
     "content.staff_note": "notes our staff add to your order",
+    "content.support": "your messages to our customer service, and our answers",
+    "content.feedback": "comments you send us about the shop",
+    "content.survey": "your answers to surveys you chose to take",
+    "content.testimonial": (
+        "testimonials you write, with the name form and affiliation you chose to show"
+    ),
+    "commerce.screening": "the result of our fraud checks on your orders, and the reasons for it",
 }
 
 PURPOSES: dict[str, str] = {
@@ -55,6 +62,9 @@ PURPOSES: dict[str, str] = {
     "analytics": "to count visits in aggregate and improve the shop",
     "consent_proof": "to show what you agreed to and when",
     "troubleshooting": "to find and fix faults in the shop",
+    "improvement": "to learn, only in aggregate, how to improve the shop and our service",
+    "publication": "to publish the testimonial you asked us to show (only with your consent)",
+    "fraud_prevention": "to check orders for fraud, protecting you and the shop",
 }
 
 LEGAL_BASES: dict[str, str] = {
@@ -71,6 +81,8 @@ RECIPIENTS: dict[str, str] = {
     "mail_provider": "the mail service that delivers our email",
     "law_enforcement": "police or courts, only on a lawful request we have checked",
     "business_successor": "a buyer of the shop, only under the policy in effect at the time",
+    "fraud_screener": "a fraud-screening service, when the shop uses an outside one",
+    "public": "anyone who visits the shop (only what you chose to show)",
 }
 
 SOURCES: dict[str, str] = {
@@ -94,6 +106,7 @@ PURPOSE_BASIS: dict[str, str] = {
     "legal_obligation": "legal_obligation",
     "consent_proof": "legal_obligation",
     "marketing": "consent",
+    "publication": "consent",
 }
 
 # What a retention period is counted from; "" means from when the record is made.

@@ -1,0 +1,131 @@
+"""Card numbers never reach the database (P13, PCI DSS): free text is masked before it is saved.
+
+A card number pasted into a support message, an order note, feedback or a survey answer would
+otherwise sit in plain text in rows, backups and exports. Every service that stores text a
+customer typed passes it through `mask_card_numbers` first and tells the customer when it masked
+something (`MASKED_NOTICE`).
+
+What counts as a card number: 14 to 19 digits, optionally in groups split by spaces, hyphens or
+dots, that start like a card scheme's numbers (Visa, Mastercard, American Express, Discover,
+JCB, Diners, UnionPay, Maestro) for that length and pass the Luhn check. What does not: numbers
+written as international phone numbers (after a "+"), digits glued to letters (order and
+tracking references), 15-digit IMEIs (which pass Luhn too, but start with a phone maker's
+prefix rather than a card scheme's), and runs of more than 19 digits without separators.
+"""
+
+import re
+from dataclasses import dataclass
+
+MASK = "•••• •••• •••• "
+MASKED_NOTICE = (
+    "We hid what looked like a card number in your text. Please never send card details by "
+    "message: card payments are taken only on our payment provider's secure page."
+)
+
+# Groups of digits joined by short runs of spaces, hyphens or dots, standing alone: not after a
+# letter, digit or "+", not before a letter or digit.
+_DIGIT_RUN = re.compile(r"(?<![\w+])\d+(?:[ \t\u00a0.\-]{1,3}\d+)*(?!\w)")
+_GROUP = re.compile(r"\d+")
+
+# (first digits from, to, lengths): the schemes' published number ranges.
+_SCHEMES: tuple[tuple[int, int, tuple[int, ...]], ...] = (
+    (4, 4, (16, 19)),  # Visa
+    (51, 55, (16,)),  # Mastercard
+    (2221, 2720, (16,)),  # Mastercard 2-series
+    (34, 34, (15,)),  # American Express
+    (37, 37, (15,)),
+    (6011, 6011, (16, 17, 18, 19)),  # Discover
+    (644, 649, (16, 17, 18, 19)),
+    (65, 65, (16, 17, 18, 19)),
+    (3528, 3589, (16, 17, 18, 19)),  # JCB
+    (300, 305, (14, 15, 16, 17, 18, 19)),  # Diners Club
+    (36, 36, (14, 15, 16, 17, 18, 19)),
+    (38, 39, (16, 17, 18, 19)),
+    (62, 62, (16, 17, 18, 19)),  # UnionPay
+    (50, 50, (16, 17, 18, 19)),  # Maestro
+    (56, 58, (16, 17, 18, 19)),
+    (67, 69, (16, 17, 18, 19)),
+)
+MIN_DIGITS, MAX_DIGITS = 14, 19
+
+
+@dataclass(frozen=True)
+class MaskedText:
+    text: str
+    masked: int  # how many card numbers were hidden
+
+    @property
+    def changed(self) -> bool:
+        return self.masked > 0
+
+
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char)
+        if position % 2:
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return total % 10 == 0
+
+
+def looks_like_card(digits: str) -> bool:
+    """Whether a string of digits has a scheme's prefix and length and passes Luhn."""
+    if not MIN_DIGITS <= len(digits) <= MAX_DIGITS:
+        return False
+    for low, high, lengths in _SCHEMES:
+        prefix = int(digits[: len(str(low))])
+        if low <= prefix <= high and len(digits) in lengths:
+            return luhn_valid(digits)
+    return False
+
+
+def _card_spans(run: re.Match[str]) -> list[tuple[int, int]]:
+    """Where card numbers sit inside one run of digit groups (positions in the whole text).
+
+    A run can hold a card number and more ("4242 4242 4242 4242 123" with the security code), so
+    every stretch of whole groups is tried, longest first from each group.
+    """
+    groups = list(_GROUP.finditer(run.group()))
+    offset = run.start()
+    spans: list[tuple[int, int]] = []
+    first = 0
+    while first < len(groups):
+        found = None
+        digits = ""
+        candidates = []
+        for last in range(first, len(groups)):
+            digits += groups[last].group()
+            if len(digits) > MAX_DIGITS:
+                break
+            candidates.append((last, digits))
+        for last, digits in reversed(candidates):
+            if looks_like_card(digits):
+                found = last
+                break
+        if found is None:
+            first += 1
+            continue
+        spans.append((offset + groups[first].start(), offset + groups[found].end()))
+        first = found + 1
+    return spans
+
+
+def mask_card_numbers(text: str) -> MaskedText:
+    """The text with every card number replaced by dots and its last four digits."""
+    if not text:
+        return MaskedText(text, 0)
+    pieces: list[str] = []
+    position = 0
+    masked = 0
+    for run in _DIGIT_RUN.finditer(text):
+        for start, end in _card_spans(run):
+            last_four = re.sub(r"\D", "", text[start:end])[-4:]
+            pieces.append(text[position:start])
+            pieces.append(MASK + last_four)
+            position = end
+            masked += 1
+    if not masked:
+        return MaskedText(text, 0)
+    pieces.append(text[position:])
+    return MaskedText("".join(pieces), masked)
