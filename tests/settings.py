@@ -50,3 +50,14 @@ DATABASES["default"].setdefault("TEST", {})["NAME"] = (  # noqa: F405
 # test's pinned query count sees a batch; tests/conftest.py discards what each test left.
 REQUEST_LOG_BATCH_SIZE = PAGE_VIEW_BATCH_SIZE = 10**9
 REQUEST_LOG_FLUSH_SECONDS = PAGE_VIEW_FLUSH_SECONDS = 10**9
+
+# Order screening (P25) runs on every order, but its velocity limits are out of reach here, so
+# tests that place many orders for one customer test what they say; tests/orders/
+# test_screening*.py and tests/checkout/test_screening*.py set the limits they test.
+ORDER_SCREENING_RULES = {  # noqa: F405
+    **ORDER_SCREENING_RULES,  # noqa: F405
+    "velocity": {
+        key: {window: (None, None) for window in windows}
+        for key, windows in ORDER_SCREENING_RULES["velocity"].items()  # noqa: F405
+    },
+}

@@ -392,11 +392,41 @@ CELERY_BEAT_SCHEDULE = {
         "task": "candor.privacy.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=45),
     },
+    # Image files of support conversations the retention job deleted (P5).
+    "purge-support-files": {
+        "task": "candor.engagement.support.tasks.purge_orphan_files",
+        "schedule": crontab(hour=4, minute=0),
+    },
+    # What product pages suggest, from aggregate counts of orders and page views (P18).
+    "refresh-product-rankings": {
+        "task": "candor.insights.tasks.refresh_product_rankings",
+        "schedule": crontab(minute=20),
+    },
 }
 # How long an order may await payment, per method, before it is cancelled (hours).
 UNPAID_ORDER_HOURS = {
     "card": env.int("UNPAID_CARD_ORDER_HOURS", default=24),
     "bank_transfer": env.int("UNPAID_BANK_TRANSFER_ORDER_HOURS", default=7 * 24),
+}
+
+# Order screening (P25): the screener that judges every order before it is confirmed, by its
+# name in candor.orders.screening.SCREENERS ("rules" is the built-in one), and its limits.
+ORDER_SCREENER = env.str("ORDER_SCREENER", default="rules")
+ORDER_SCREENING_RULES = {
+    # Orders placed with one email address, phone number or IP address in the last hour or
+    # day, the new one included: (hold for review from, decline from); None is never.
+    "velocity": {
+        "email": {"hour": (3, 6), "day": (6, 12)},
+        "phone": {"hour": (3, 6), "day": (6, 12)},
+        # Many customers can share an address (mobile networks, offices): only ever held.
+        "ip": {"hour": (6, None), "day": (20, None)},
+    },
+    # Billing country not the delivery country: "review", "reject" or None (no rule).
+    "country_mismatch": "review",
+    # Hold an order whose total (shop currency) is above this, or with more than this many of
+    # one variant; None switches the rule off.
+    "review_total_above": env.int("ORDER_SCREENING_REVIEW_TOTAL_ABOVE", default=1_000_000),
+    "review_quantity_above": 5,
 }
 
 # Payments: the card adapter talks to Stripe Checkout; secrets never live in the database.
@@ -406,7 +436,22 @@ STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
 
 # Links mailed to guests (order look-up) stay valid this long.
 ORDER_LINK_MAX_AGE_DAYS = env.int("ORDER_LINK_MAX_AGE_DAYS", default=180)
+# Links to a support conversation (P5) mailed with each answer stay valid this long.
+SUPPORT_LINK_DAYS = _positive_int("SUPPORT_LINK_DAYS", 90)
 CATALOG_PAGE_SIZE = 24
+
+# Learning in aggregate (insights, P18). Product pages suggest what was bought together in the
+# last SUGGESTION_DAYS days by at least SUGGESTION_MIN_CUSTOMERS customers. Partner reports
+# withhold any figure describing fewer than PARTNER_REPORT_MIN_CUSTOMERS customers (and any
+# figure that would let one be worked out), cover at most PARTNER_REPORT_MAX_DAYS days, group
+# order totals (shop currency) into bands below each of PARTNER_REPORT_ORDER_BANDS, and give the
+# daily views of the PARTNER_REPORT_TOP_PAGES most viewed pages.
+SUGGESTION_DAYS = _positive_int("SUGGESTION_DAYS", 90)
+SUGGESTION_MIN_CUSTOMERS = _positive_int("SUGGESTION_MIN_CUSTOMERS", 3)
+PARTNER_REPORT_MIN_CUSTOMERS = _positive_int("PARTNER_REPORT_MIN_CUSTOMERS", 10)
+PARTNER_REPORT_MAX_DAYS = 366
+PARTNER_REPORT_ORDER_BANDS = [5000, 20000, 50000, 100000, 250000]
+PARTNER_REPORT_TOP_PAGES = 10
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"

@@ -92,6 +92,7 @@ def test_checkout_redirects_to_hosted_page_and_sends_only_what_the_charge_needs(
     input_names = set(re.findall(r'<(?:input|textarea|select)[^>]*name="([^"]+)"', page))
     assert input_names == {
         "q",  # the site search box in the header
+        "message",  # the site feedback box in the footer
         "csrfmiddlewaretoken",
         "token",
         "cart_digest",

@@ -10,6 +10,7 @@ from candor.accounts.services import AddressData, disabled_account_exists, save_
 from candor.cart.models import Cart, CartLine
 from candor.cart.services import CartContents, contents
 from candor.orders.models import Order, OrderSource
+from candor.orders.screening import was_declined
 from candor.orders.services import CustomerDetails, OrderError, place_order
 from candor.payments.adapters import ADAPTERS
 
@@ -48,11 +49,13 @@ def checkout_cart(
     payment_method: str,
     note: str,
     user,
+    client_ip: str | None = None,
 ) -> tuple[Order, bool]:
     """Place the order the shopper reviewed and take its items out of the cart, in one
     transaction. Raises CartChanged, OutOfStock or OrderError, leaving everything as it was.
 
-    A repeated submit (same token) returns the first order and changes nothing.
+    A repeated submit (same token) returns the first order and changes nothing. An order
+    screening declined (P25) leaves the cart and the address book as they were.
     """
     existing = Order.objects.filter(checkout_token=checkout_token).first()
     if existing is not None:
@@ -82,7 +85,10 @@ def checkout_cart(
             note=note,
             user=user,
             source=OrderSource.WEB,
+            client_ip=client_ip,
         )
+        if created and was_declined(order):
+            return order, created
         if created and cart is not None:
             CartLine.objects.filter(cart=cart, variant_id__in=cart_contents.quantities).delete()
         if created and signed_in and details.get("save_address"):

@@ -8,4 +8,5 @@ urlpatterns = [
     path("review/", views.review, name="review"),
     path("thanks/<str:token>/", views.thanks, name="thanks"),
     path("thanks/<str:token>/pay/", views.retry_card, name="retry-card"),
+    path("order/<str:token>/pay/", views.pay_order, name="pay-order"),
 ]

@@ -9,11 +9,15 @@ from django_countries import countries
 
 from candor.accounts.models import Address
 from candor.cart.services import contents, find_cart
+from candor.orders.links import order_from_token
 from candor.orders.models import Order, OrderStatus, PaymentMethod
+from candor.orders.screening import was_declined
 from candor.orders.services import OrderError, OutOfStock
 from candor.orders.shipping import methods_for
 from candor.payments.adapters import PaymentUnavailable, available_methods
 from candor.payments.services import start_payment
+from candor.privacy.card_numbers import MASKED_NOTICE, mask_card_numbers
+from candor.privacy.request_logs import client_ip
 
 from .forms import DetailsForm, ReviewForm
 from .links import order_number_from, return_token
@@ -24,6 +28,11 @@ TOKEN_KEY = "checkout_token"
 # Tokens this session already placed orders with, so a resubmit finds its order again.
 PLACED_KEY = "checkout_placed_tokens"
 EXPIRED = "This checkout page has expired. Please review your order and place it again."
+# P25: the same words whatever made order screening decline; the rules are never revealed.
+DECLINED = (
+    "We are sorry: we cannot accept this order. Nothing has been charged, and your cart is "
+    "as it was. If you think this is a mistake, please contact us."
+)
 
 
 def _token_belongs_to_session(request, token) -> bool:
@@ -146,13 +155,19 @@ def review(request):
                 payment_method=form.cleaned_data["payment_method"],
                 note=form.cleaned_data["note"],
                 user=request.user,
+                client_ip=client_ip(request),
             )
         except (OutOfStock, OrderError) as refused:
             error = str(refused)
         else:
             placed = str(request.session.pop(TOKEN_KEY, form.cleaned_data["token"]))
             request.session[PLACED_KEY] = [*request.session.get(PLACED_KEY, [])[-4:], placed]
-            return _after_placing(request, order)
+            if mask_card_numbers(form.cleaned_data["note"]).changed:  # P13: say what was hidden
+                messages.warning(request, MASKED_NOTICE)
+            if was_declined(order):
+                error = DECLINED
+            else:
+                return _after_placing(request, order)
     if request.method == "GET" and not cart_contents:
         return redirect("cart:view")
     shipping_choices = [
@@ -229,6 +244,24 @@ def thanks(request, token):
             and not order.is_paid,
         },
     )
+
+
+@require_POST
+def pay_order(request, token):
+    """Pay by card from the order's page (the long-lived link in the customer's mail): for
+    an order released from a screening hold (P25), or one whose payment was not completed."""
+    number = order_from_token(token)
+    order = Order.objects.filter(number=number).first() if number else None
+    if order is None:
+        raise Http404("This link is not valid or has expired.")
+    if (
+        order.payment_method != PaymentMethod.CARD
+        or order.status != OrderStatus.PENDING_PAYMENT
+        or order.is_paid
+    ):
+        messages.error(request, "This order does not need a card payment.")
+        return redirect("orders:lookup", token)
+    return _pay_by_card(request, order)
 
 
 @require_POST

@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 
 from candor.core.admin_actions import action_with_form
 
@@ -16,9 +17,12 @@ from .models import (
     OrderSource,
     OrderStatus,
     OrderStatusChange,
+    ScreeningOutcome,
+    ScreeningResult,
     ShippingMethod,
     ShippingZone,
 )
+from .screening import decisions
 
 
 class ShippingMethodInline(admin.TabularInline):
@@ -58,6 +62,68 @@ class HistoryInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
+
+
+def _reasons_html(result: ScreeningResult | None):
+    if result is None or not result.reasons:
+        return "—"
+    return format_html(
+        "<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((r,) for r in result.reasons))
+    )
+
+
+class ScreeningInline(admin.StackedInline):
+    """P25: the screening verdict and the staff decision. The IP address it may hold is not
+    shown: the reasons say what it counted."""
+
+    model = ScreeningResult
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = [
+        "screener",
+        "outcome",
+        "reasons_list",
+        "score",
+        "created_at",
+        "decision",
+        "decided_by",
+        "decided_at",
+        "decision_note",
+    ]
+    verbose_name = verbose_name_plural = "order screening"
+
+    @admin.display(description="reasons")
+    def reasons_list(self, obj):
+        return _reasons_html(obj)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class DecisionForm(forms.Form):
+    note = forms.CharField(
+        max_length=300, required=False, help_text="Optional: what you checked (staff only)."
+    )
+
+
+def _decide(decide, done: str):
+    def apply(request, queryset, data):
+        decided = []
+        for order in queryset:
+            try:
+                decide(order=order, acting_user=request.user, note=data["note"])
+                decided.append(order.number)
+            except services.OrderError as refused:
+                messages.error(request, str(refused))
+        return f"{done}: {', '.join(decided) or 'none'}."
+
+    return apply
+
+
+def _held_action(decide, title: str, done: str):
+    action = action_with_form(form_class=DecisionForm, title=title, apply=_decide(decide, done))
+    action.allowed_permissions = ("decide",)  # OrderAdmin.has_decide_permission
+    return action
 
 
 def _transition(to_status: str, title: str):
@@ -119,12 +185,24 @@ class OrderAdmin(admin.ModelAdmin):
         "is_paid",
         "total",
         "source",
+        "screening_outcome",
     ]
-    list_filter = ["status", "payment_method", "source", "created_at"]
+    list_filter = ["status", "screening__outcome", "payment_method", "source", "created_at"]
+    list_select_related = ["screening"]
     search_fields = ["number", "email", "tracking_number"]
     date_hierarchy = "created_at"
-    inlines = [OrderLineInline, HistoryInline]
+    inlines = [ScreeningInline, OrderLineInline, HistoryInline]
     actions = [
+        _held_action(
+            decisions.release_held_order,
+            "Release held orders (screening review done)",
+            "Released",
+        ),
+        _held_action(
+            decisions.cancel_held_order,
+            "Cancel held orders (returns stock, mails the customer)",
+            "Cancelled",
+        ),
         record_payment,
         _transition(OrderStatus.PACKED, "Mark packed"),
         action_with_form(
@@ -141,6 +219,24 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.display(boolean=True, description="paid")
     def is_paid(self, obj):
         return obj.is_paid
+
+    @admin.display(description="screening")
+    def screening_outcome(self, obj):
+        """The verdict, and for a held order the reasons, so the queue reads at a glance."""
+        result = getattr(obj, "screening", None)
+        if result is None:
+            return "—"
+        if result.outcome == ScreeningOutcome.ACCEPT:
+            return result.get_outcome_display()
+        return format_html("{}{}", result.get_outcome_display(), _reasons_html(result))
+
+    def has_decide_permission(self, request):
+        return request.user.has_perm("orders.decide_held_orders")
+
+    def changelist_view(self, request, extra_context=None):
+        # P25: the queue of held orders is this list filtered; the link says how long it is.
+        held = Order.objects.filter(status=OrderStatus.HELD).count()
+        return super().changelist_view(request, {**(extra_context or {}), "held_count": held})
 
     def has_add_permission(self, request):
         return False  # orders come from checkout or the phone order form
@@ -188,7 +284,7 @@ class OrderAdmin(admin.ModelAdmin):
             except (services.OrderError, services.OutOfStock) as refused:
                 form.add_error(None, str(refused))
             else:
-                self.message_user(request, f"Phone order {order.number} recorded.")
+                self.message_user(request, *_phone_order_message(order))
                 return redirect(reverse("admin:orders_order_change", args=[order.pk]))
         return TemplateResponse(
             request,
@@ -201,3 +297,20 @@ class OrderAdmin(admin.ModelAdmin):
             },
             status=400 if form.is_bound and form.errors else 200,
         )
+
+
+def _phone_order_message(order: Order) -> tuple[str, int]:
+    """What staff are told after recording a phone order, by its screening (P25)."""
+    if order.status == OrderStatus.HELD:
+        return (
+            f"Phone order {order.number} recorded and held for review by order screening; "
+            "see its screening reasons below.",
+            messages.WARNING,
+        )
+    if order.status == OrderStatus.CANCELLED:
+        return (
+            f"Phone order {order.number} was declined by order screening (no stock taken); "
+            "see its screening reasons below.",
+            messages.ERROR,
+        )
+    return f"Phone order {order.number} recorded.", messages.INFO

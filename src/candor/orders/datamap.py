@@ -8,18 +8,38 @@ Who receives what (P16): the shipper gets the name, delivery address, phone and 
 total when it collects cash on delivery; the payment processor (Stripe, card orders only) gets
 what `payments.adapters.StripeCheckout.start` sends: the order number, the email for the
 receipt, the total and the currency; the mail provider gets every address we mail.
+
+Order screening (P25) reads the facts in `screening.FACT_FIELDS` to check each order for fraud,
+so those fields carry the purpose fraud_prevention; when ORDER_SCREENER names an external
+screener, the fields it sends also name the recipient fraud_screener (checked by orders.E002).
+Its verdicts are kept two years, to answer a disputed payment or a repeated attempt, then
+deleted; the customer's IP address on them is shortened after 30 days, like the server log's.
 """
+
+from dataclasses import replace
+
+from django.core.exceptions import ImproperlyConfigured
 
 from candor.privacy.datamap import (
     NOT_PERSONAL,
     YEAR,
+    Personal,
+    declaration_for,
     declare,
     declare_not_personal,
     keep,
     personal,
 )
 
-from .models import Order, OrderLine, OrderStatusChange, ShippingMethod, ShippingZone
+from . import screening
+from .models import (
+    Order,
+    OrderLine,
+    OrderStatusChange,
+    ScreeningResult,
+    ShippingMethod,
+    ShippingZone,
+)
 
 TEN_YEARS = [keep(10 * YEAR, "pseudonymize")]
 TAX_NOTE = (
@@ -168,3 +188,83 @@ declare(
 
 declare_not_personal(ShippingZone, reason="Shipping rates by country: shop configuration.")
 declare_not_personal(ShippingMethod, reason="Shipping methods and prices: shop configuration.")
+
+
+SCREENING_KEEP = 2 * YEAR
+SCREENING_NOTE = (
+    "What order screening concluded about an order and why (P25), and the staff decision on a "
+    "held order; kept two years, then deleted."
+)
+
+
+def screening_data(category: str = "commerce.screening", *, source: str = "automatic", **kw):
+    return personal(
+        category,
+        purposes=kw.pop("purposes", ["fraud_prevention"]),
+        basis="legitimate_interests",
+        source=source,
+        keep=kw.pop("keep", [keep(SCREENING_KEEP, "delete")]),
+        note=kw.pop("note", SCREENING_NOTE),
+        **kw,
+    )
+
+
+declare(
+    ScreeningResult,
+    fields={
+        "order": screening_data(),
+        "screener": screening_data(),
+        "outcome": screening_data(),
+        "reasons": screening_data(),
+        "score": screening_data(),
+        "ip": screening_data(
+            "online.ip",
+            keep=[keep(30, "truncate"), keep(SCREENING_KEEP, "delete")],
+            note="The address an order was placed from, kept only when the screener reads it "
+            "(orders from one address in a day); shortened after 30 days. " + SCREENING_NOTE,
+        ),
+        "ip_truncated": NOT_PERSONAL,  # retention's bookkeeping
+        "created_at": screening_data(),
+        "decision": screening_data(source="staff"),
+        "decided_by": screening_data(
+            "security.audit",
+            source="automatic",
+            purposes=["fraud_prevention", "security"],
+            note="The staff member who released or cancelled a held order. " + SCREENING_NOTE,
+        ),
+        "decided_at": screening_data(source="staff"),
+        "decision_note": screening_data("content.staff_note", source="staff"),
+    },
+    age_field="created_at",
+)
+
+
+def declare_screening_uses() -> None:
+    """Mark what screening reads (purpose fraud_prevention) and, for an external screener,
+    what it is sent (recipient fraud_screener). Run at import; tests that switch
+    ORDER_SCREENER run it again."""
+    try:
+        sent = screening.sent_fields(screening.configured_screener())
+    except ImproperlyConfigured:
+        sent = set()  # orders.E001 reports the unknown name
+    read = {field for fields in screening.FACT_FIELDS.values() for field in fields}
+    for label in sorted({field.rsplit(".", 1)[0] for field in read}):
+        declaration = declaration_for(label)
+        if declaration is None:  # orders.E002 names what is missing
+            continue
+        fields = dict(declaration.fields)
+        for name, spec in fields.items():
+            qualified = f"{label}.{name}"
+            if qualified not in read or not isinstance(spec, Personal):
+                continue
+            purposes = spec.purposes + (
+                () if "fraud_prevention" in spec.purposes else ("fraud_prevention",)
+            )
+            recipients = tuple(r for r in spec.recipients if r != "fraud_screener") + (
+                ("fraud_screener",) if qualified in sent else ()
+            )
+            fields[name] = replace(spec, purposes=purposes, recipients=recipients)
+        declare(label, fields=fields, age_field=declaration.age_field)
+
+
+declare_screening_uses()

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
 from django_countries.fields import CountryField
 from phonenumber_field.modelfields import PhoneNumberField
 
@@ -71,6 +72,8 @@ class ShippingMethod(models.Model):
 
 
 class OrderStatus(models.TextChoices):
+    # P25: order screening asked for a person to look first; nothing moves until staff decide.
+    HELD = "held", "Received, being checked"
     PENDING_PAYMENT = "pending_payment", "Awaiting payment"
     CONFIRMED = "confirmed", "Confirmed"
     PAID = "paid", "Paid"
@@ -150,7 +153,13 @@ class Order(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "-created_at"])]
+        indexes = [
+            models.Index(fields=["status", "-created_at"]),
+            # Order screening counts recent orders per email address and per phone (P25);
+            # Upper() is what an `email__iexact` lookup compares on PostgreSQL.
+            models.Index(Upper("email"), "created_at", name="order_email_recent"),
+            models.Index(fields=["phone", "created_at"], name="order_phone_recent"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(total__gte=0), name="order_total_not_negative"
@@ -236,3 +245,61 @@ class OrderStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order}: {self.from_status or '—'} → {self.to_status}"
+
+
+class ScreeningOutcome(models.TextChoices):
+    ACCEPT = "accept", "Accepted"
+    REVIEW = "review", "Held for review"
+    REJECT = "reject", "Declined"
+
+
+class ScreeningDecision(models.TextChoices):
+    RELEASED = "released", "Released"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class ScreeningResult(models.Model):
+    """The verdict order screening gave an order (P25), and the staff decision on a held one."""
+
+    order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="screening")
+    screener = models.CharField(max_length=50, help_text="The ORDER_SCREENER that judged it.")
+    outcome = models.CharField(max_length=10, choices=ScreeningOutcome.choices)
+    reasons = models.JSONField(default=list, blank=True)
+    score = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="0 to 100, from screeners that give a score."
+    )
+    # Only when the screener reads it (the per-address velocity rule); shortened after 30 days.
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    ip_truncated = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decision = models.CharField(max_length=10, choices=ScreeningDecision.choices, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["ip", "created_at"], name="screening_ip_recent")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(score__isnull=True) | models.Q(score__lte=100),
+                name="screening_score_at_most_100",
+            ),
+            # Only a held order waits for a decision, and a decision has a time.
+            models.CheckConstraint(
+                condition=models.Q(decision="", decided_at__isnull=True)
+                | models.Q(outcome="review", decided_at__isnull=False),
+                name="screening_decision_only_for_review",
+            ),
+        ]
+        permissions = [
+            ("decide_held_orders", "Can release or cancel orders held by screening"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order}: {self.get_outcome_display()}"

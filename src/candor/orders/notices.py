@@ -10,6 +10,8 @@ from .models import Order
 # The notice each event sends; the key is also part of the idempotency key.
 NOTICES = {
     "placed": "orders/email/placed",
+    # A held order (P25) released by staff: confirmed now, with how to pay.
+    "released": "orders/email/confirmed",
     "paid": "orders/email/paid",
     "shipped": "orders/email/shipped",
     "delivered": "orders/email/delivered",

@@ -21,7 +21,9 @@ from candor.catalog.services import OutOfStock, release_stock, reserve_stock
 from candor.core.ids import readable_code
 from candor.core.models import ShopSettings
 from candor.core.money import quantize
+from candor.privacy.card_numbers import mask_card_numbers
 
+from . import screening
 from .models import (
     Order,
     OrderLine,
@@ -74,6 +76,8 @@ class CustomerDetails:
 
 
 TRANSITIONS: dict[str, set[str]] = {
+    # Held by screening (P25): only a staff decision moves it (screening.decisions).
+    OrderStatus.HELD: set(),
     OrderStatus.PENDING_PAYMENT: {OrderStatus.PAID, OrderStatus.CANCELLED},
     # Confirmed is cash on delivery; paid early (cash at the counter), it is refunded instead.
     OrderStatus.CONFIRMED: {OrderStatus.PACKED, OrderStatus.CANCELLED, OrderStatus.REFUNDED},
@@ -127,8 +131,14 @@ def place_order(
     user=None,
     source: str = OrderSource.WEB,
     acting_user=None,
+    client_ip: str | None = None,
 ) -> tuple[Order, bool]:
     """Create the order and take its stock, all or nothing. Returns (order, created).
+
+    P25: the order is screened first (`screening`), and the verdict recorded with it: an
+    accepted order starts as usual, one held for review waits (stock taken, not confirmed)
+    for staff, a declined one is saved cancelled with no stock taken and no mail.
+    `client_ip` is the customer's address (web orders), for screeners that read it.
 
     Idempotent: the same checkout token always yields the same single order, whether the
     second attempt arrives after the first committed or while it is still in flight.
@@ -154,8 +164,10 @@ def place_order(
                 user=user,
                 source=source,
                 acting_user=acting_user,
+                client_ip=client_ip,
             )
-            send_order_notice(order, "placed")
+            if order.status != OrderStatus.CANCELLED:  # declined by screening: no mail
+                send_order_notice(order, "placed")
     except IntegrityError:
         # A concurrent submit with the same token won the race: return its order.
         existing = Order.objects.filter(checkout_token=checkout_token).first()
@@ -177,6 +189,7 @@ def _create_order(
     user,
     source,
     acting_user,
+    client_ip=None,
 ) -> Order:
     variants = {
         v.pk: v for v in Variant.objects.select_related("product").filter(pk__in=list(quantities))
@@ -193,6 +206,18 @@ def _create_order(
         if payment_method == PaymentMethod.CASH_ON_DELIVERY
         else OrderStatus.PENDING_PAYMENT
     )
+    facts = screening.facts_for(
+        source=source,
+        customer=customer,
+        client_ip=client_ip,
+        variants=variants,
+        quantities=quantities,
+        total=subtotal + shipping_cost,
+        currency=ShopSettings.load().currency,
+        user=user,
+    )
+    screener, verdict = screening.screen(facts)
+    status = screening.status_after(verdict, status)
     order = _insert_with_unique_number(
         checkout_token=checkout_token,
         user=user if user is not None and user.is_authenticated else None,
@@ -200,7 +225,7 @@ def _create_order(
         taken_by=acting_user if source == OrderSource.PHONE else None,
         status=status,
         payment_method=payment_method,
-        note=note.strip(),
+        note=mask_card_numbers(note.strip()).text,  # P13: no card number is stored
         payment_instructions=payment_instructions,
         shipping_method_name=method.name,
         currency=ShopSettings.load().currency,
@@ -209,7 +234,8 @@ def _create_order(
         total=subtotal + shipping_cost,
         **customer.__dict__,
     )
-    reserve_stock(quantities)
+    if status != OrderStatus.CANCELLED:  # a declined order takes no stock
+        reserve_stock(quantities)
     OrderLine.objects.bulk_create(
         OrderLine(
             order=order,
@@ -228,9 +254,17 @@ def _create_order(
         from_status="",
         to_status=status,
         changed_by=acting_user,
-        note="Phone order" if source == OrderSource.PHONE else "Placed online",
+        note=("Phone order" if source == OrderSource.PHONE else "Placed online")
+        + SCREENING_NOTES.get(status, ""),
     )
+    screening.record(order=order, screener=screener, verdict=verdict, facts=facts)
     return order
+
+
+SCREENING_NOTES = {
+    OrderStatus.HELD: "; held for review by order screening",
+    OrderStatus.CANCELLED: "; declined by order screening",
+}
 
 
 def _insert_with_unique_number(**fields) -> Order:
@@ -303,6 +337,8 @@ def record_payment(*, order: Order, acting_user, note: str = "") -> Order:
             )
         if locked.status in (OrderStatus.CANCELLED, OrderStatus.REFUNDED):
             raise OrderError(f"Order {locked.number} is {locked.get_status_display().lower()}.")
+        if locked.status == OrderStatus.HELD:
+            raise OrderError(f"Order {locked.number} is held for review: release it first.")
         # Cash on delivery: the order is already under way; only the payment is recorded.
         locked.paid_at = timezone.now()
         locked.save(update_fields=["paid_at", "updated_at"])
@@ -339,6 +375,9 @@ def cancel_unpaid_orders(*, older_than: dict[str, timedelta], now=None) -> list[
             paid_at__isnull=True,
             payment_method=method,
             created_at__lt=now - grace,
+        ).exclude(
+            # Released from a screening hold: the time to pay counts from the release (P25).
+            screening__decided_at__gte=now - grace
         )
         for order in stale.order_by("id"):
             try:

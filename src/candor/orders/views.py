@@ -8,7 +8,7 @@ from django.template.defaultfilters import pluralize
 
 from . import services
 from .links import order_from_token
-from .models import Order
+from .models import Order, OrderStatus, PaymentMethod
 
 
 def lookup(request, token):
@@ -21,7 +21,19 @@ def lookup(request, token):
     )
     if order is None:
         raise Http404("This link is not valid or has expired.")
-    return render(request, "orders/lookup.html", {"order": order})
+    return render(
+        request,
+        "orders/lookup.html",
+        {
+            "order": order,
+            "token": token,
+            # Card payment starts on the checkout app's page (a held order released, P25, or
+            # a payment not completed); the button posts there.
+            "can_pay_by_card": order.payment_method == PaymentMethod.CARD
+            and order.status == OrderStatus.PENDING_PAYMENT
+            and not order.is_paid,
+        },
+    )
 
 
 # --- the signed-in customer's orders (P3) ---------------------------------------------------

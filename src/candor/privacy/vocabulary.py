@@ -41,7 +41,7 @@ CATEGORIES: dict[str, str] = {
         "the mail we send you: its subject and text (which can include your name, address and "
         "order) and when it went out"
     ),
-    "content.staff_note": "notes our staff add to your order",
+    "content.staff_note": "notes our staff add to your order or support request",
     "content.support": "your messages to our customer service, and our answers",
     "content.feedback": "comments you send us about the shop",
     "content.survey": "your answers to surveys you chose to take",
@@ -107,6 +107,8 @@ PURPOSE_BASIS: dict[str, str] = {
     "consent_proof": "legal_obligation",
     "marketing": "consent",
     "publication": "consent",
+    # Preventing fraud is a legitimate interest (GDPR recital 47), whatever else the data is for.
+    "fraud_prevention": "legitimate_interests",
 }
 
 # What a retention period is counted from; "" means from when the record is made.
@@ -115,4 +117,5 @@ RETENTION_FROM: dict[str, str] = {
     "deletion_request": "after you ask us to delete your account",
     "staff_departure": "after the staff member leaves",
     "ended": "after it ends",
+    "last_activity": "after the last message or change in it",
 }
