@@ -80,16 +80,20 @@ def looks_like_card(digits: str) -> bool:
     return False
 
 
-def _card_spans(run: re.Match[str]) -> list[tuple[int, int]]:
+def _card_spans(run: re.Match[str], *, after_mask: bool) -> list[tuple[int, int]]:
     """Where card numbers sit inside one run of digit groups (positions in the whole text).
 
     A run can hold a card number and more ("4242 4242 4242 4242 123" with the security code), so
     every stretch of whole groups is tried, longest first from each group.
+
+    A run right after MASK begins with the last four digits of a number already masked; they
+    start no new card, or masking masked text would hide them again together with the digits
+    that follow ("•••• •••• •••• 4242 424242424242" would lose "4242 424242424242").
     """
     groups = list(_GROUP.finditer(run.group()))
     offset = run.start()
     spans: list[tuple[int, int]] = []
-    first = 0
+    first = 1 if after_mask and len(groups[0].group()) == 4 else 0
     while first < len(groups):
         found = None
         digits = ""
@@ -119,7 +123,7 @@ def mask_card_numbers(text: str) -> MaskedText:
     position = 0
     masked = 0
     for run in _DIGIT_RUN.finditer(text):
-        for start, end in _card_spans(run):
+        for start, end in _card_spans(run, after_mask=text.endswith(MASK, 0, run.start())):
             last_four = re.sub(r"\D", "", text[start:end])[-4:]
             pieces.append(text[position:start])
             pieces.append(MASK + last_four)
