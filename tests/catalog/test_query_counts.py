@@ -116,12 +116,13 @@ def test_category_page_second_page(client, django_assert_num_queries, n):
 
 @SIZES
 def test_product_page(client, django_assert_num_queries, n):
-    """The product with brand and category, then its active variants: two queries, however
-    many variants it has."""
+    """The product with brand and category, then its active variants, then its published
+    testimonials, then its suggestions (bought together, popular): four queries, however many
+    variants it has."""
     (first, *_) = catalogue(3)
     for i in range(n - 2):
         VariantFactory(product=first.product, colour=f"Colour {i}", stock=i % 2)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(4):
         response = client.get(f"/p/{first.product.slug}/")
     assert response.status_code == 200
     assert len(response.context["variants"]) == n

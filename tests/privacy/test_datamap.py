@@ -209,7 +209,7 @@ def test_x1_snapshot_holds_exactly_the_personal_fields():
 
     assert snap["orders.Order"]["email"] == {
         "category": "contact.email",
-        "purposes": ["customer_service", "order_fulfilment", "payment"],
+        "purposes": ["customer_service", "fraud_prevention", "order_fulfilment", "payment"],
         "basis": "contract",
         "source": "given",
         "retention": [{"days": 3650, "then": "pseudonymize"}],
@@ -416,10 +416,17 @@ def test_x1_the_generic_retention_job_deletes_rows_only_of_these_models():
         "catalog.VariantChange": ("created_at", 730),
         "messaging.OutboxMessage": ("created_at", 90),
         "messaging.Subscription": ("ended_at", 1095),
+        "orders.ScreeningResult": ("created_at", 730),
         "payments.WebhookEvent": ("received_at", 365),
         "privacy.ConsentRecord": ("created_at", 1095),
         "privacy.RequestLog": ("at", 180),
         "socialaccount.SocialToken": ("expires_at", 1),
+        "support.Feedback": ("created_at", 730),
+        "support.Thread": ("last_activity_at", 1095),
+        "surveys.Participation": ("survey_closes_on", 1),
+        "surveys.Response": ("created", 730),
+        "testimonials.Testimonial": ("rejected_at", 90),
+        "testimonials.TestimonialConsent": ("ended_at", 1095),
     }
     order = datamap.declarations()["orders.Order"]
     assert order.age_field == "created_at"

@@ -11,12 +11,23 @@ from candor.privacy.datamap import (
     personal,
 )
 
-from .models import Brand, Category, Product, Variant, VariantChange
+from .models import Brand, Category, Product, Suggestion, Variant, VariantChange
 
 declare_not_personal(Category, reason="Catalogue categories.")
 declare_not_personal(Brand, reason="Catalogue brands.")
 declare_not_personal(Product, reason="Catalogue products, their descriptions and search text.")
 declare_not_personal(Variant, reason="What is sold: SKU, storage, colour, price and stock.")
+# Which product is shown with which, worked out from counts over many customers (a pair needs
+# SUGGESTION_MIN_CUSTOMERS of them): it holds no count, no customer and no visitor (P18).
+declare(
+    Suggestion,
+    fields={
+        "product": NOT_PERSONAL,
+        "suggested": NOT_PERSONAL,
+        "kind": NOT_PERSONAL,
+        "position": NOT_PERSONAL,
+    },
+)
 
 
 def staff_audit(*, note: str = ""):

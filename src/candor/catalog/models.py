@@ -128,3 +128,38 @@ class VariantChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.variant_id} {self.field}: {self.old_value} → {self.new_value}"
+
+
+class Suggestion(models.Model):
+    """Another product shown on a product's page: often bought with it, or popular in its
+    category. Worked out from orders and page views counted in aggregate (see
+    insights.rankings), so it says what shoppers as a whole did, never what one visitor did
+    (P18). Replaced as a whole by services.replace_suggestions."""
+
+    class Kind(models.TextChoices):
+        BOUGHT_TOGETHER = "together", "Often bought together"
+        POPULAR = "popular", "Popular in this category"
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="suggestions")
+    suggested = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["product", "kind", "position"]
+        constraints = [
+            # Also the index the product page reads its suggestions through.
+            models.UniqueConstraint(
+                fields=["product", "kind", "position"], name="catalog_suggestion_one_per_place"
+            ),
+            models.UniqueConstraint(
+                fields=["product", "kind", "suggested"], name="catalog_suggestion_once"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(suggested=models.F("product")),
+                name="catalog_suggestion_not_itself",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} → {self.suggested_id} ({self.kind} #{self.position})"

@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import F, Q, QuerySet
 
-from .models import Brand, Category, Product, Variant
+from .models import Brand, Category, Product, Suggestion, Variant
 
 SORTS = {
     "newest": ("-created_at", "id"),
@@ -103,13 +103,32 @@ def product_listing(category: Category | None, listing: ListingFilter) -> QueryS
 class ProductDetail:
     product: Product
     variants: list[Variant]  # the active ones, cheapest first
+    bought_together: list[Product] = field(default_factory=list)  # for product cards
+    popular: list[Product] = field(default_factory=list)  # in the product's category
+
+
+def suggestions_for(product: Product) -> tuple[list[Product], list[Product]]:
+    """The products often bought with `product` and those popular in its category, best
+    first, as card-ready products: one query for both lists."""
+    rows = (
+        Suggestion.objects.filter(product=product, suggested__is_active=True)
+        .select_related("suggested__brand")
+        .defer(*(f"suggested__{name}" for name in CARD_UNUSED))
+        .order_by("kind", "position")
+    )
+    lists: dict[str, list[Product]] = {kind: [] for kind in Suggestion.Kind.values}
+    for row in rows:
+        lists[row.kind].append(row.suggested)
+    return lists[Suggestion.Kind.BOUGHT_TOGETHER], lists[Suggestion.Kind.POPULAR]
 
 
 def product_detail(slug: str) -> ProductDetail:
-    """The product (with brand and category) and its active variants, in two queries.
+    """The product (with brand and category), its active variants and its suggestions, in
+    three queries.
 
     Raises Product.DoesNotExist. The variants are a plain second query rather than
     prefetch_related, whose machinery cost more than the query on the product page.
     """
     product = active_products().get(slug=slug)
-    return ProductDetail(product, list(Variant.objects.filter(product=product, is_active=True)))
+    variants = list(Variant.objects.filter(product=product, is_active=True))
+    return ProductDetail(product, variants, *suggestions_for(product))

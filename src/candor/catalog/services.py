@@ -1,9 +1,10 @@
-"""Actions that change the catalogue: prices, stock, and the stock reservations orders make."""
+"""Actions that change the catalogue: prices, stock, the stock reservations orders make, and
+the suggestions product pages show."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Min, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -12,7 +13,7 @@ from candor.core.money import quantize
 from candor.core.pagecache import forget as forget_pages
 from candor.core.pagecache import invalidate as invalidate_pages
 
-from .models import Product, Variant, VariantChange
+from .models import Product, Suggestion, Variant, VariantChange
 from .notices import restocked
 
 
@@ -131,3 +132,48 @@ def release_stock(quantities: dict[int, int]) -> None:
     for variant_id in sorted(quantities):
         Variant.objects.filter(pk=variant_id).update(stock=F("stock") + quantities[variant_id])
     _forget_product_pages(quantities)
+
+
+def replace_suggestions(
+    *,
+    together: Mapping[int, Sequence[int]],
+    popular: Mapping[int, Sequence[int]],
+    per_product: int = 4,
+) -> int:
+    """Replace every product page's suggestions ({product id: suggested ids, best first}) with
+    these, keeping the first `per_product` of each kind; returns the rows now stored.
+
+    Called by insights, which works them out from counts (catalog knows no orders). Products
+    no longer on sale, and a product suggested for itself, are left out. When nothing changed
+    the cached pages are kept; otherwise they are retired after commit.
+    """
+    wanted: set[tuple[int, str, int, int]] = set()
+    on_sale = set(Product.objects.filter(is_active=True).values_list("pk", flat=True))
+    for kind, lists in (
+        (Suggestion.Kind.BOUGHT_TOGETHER, together),
+        (Suggestion.Kind.POPULAR, popular),
+    ):
+        for product_id, suggested_ids in lists.items():
+            if product_id not in on_sale:
+                continue
+            kept = [s for s in dict.fromkeys(suggested_ids) if s in on_sale and s != product_id]
+            wanted.update(
+                (product_id, kind.value, position, s)
+                for position, s in enumerate(kept[:per_product], start=1)
+            )
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Two refreshes at once would each delete and insert; readers are not blocked.
+            with connection.cursor() as cursor:
+                table = connection.ops.quote_name(Suggestion._meta.db_table)
+                cursor.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
+        stored = set(Suggestion.objects.values_list("product", "kind", "position", "suggested"))
+        if stored == wanted:
+            return len(wanted)
+        Suggestion.objects.all().delete()
+        Suggestion.objects.bulk_create(
+            Suggestion(product_id=p, kind=k, position=n, suggested_id=s)
+            for p, k, n, s in sorted(wanted)
+        )
+        transaction.on_commit(invalidate_pages)
+    return len(wanted)

@@ -76,6 +76,8 @@ def product(request, slug):
             "any_in_stock": any(v.in_stock for v in variants),
             "sold_out": [v for v in variants if not v.in_stock],
             "selected": next((v.pk for v in variants if v.in_stock), None),
+            "bought_together": detail.bought_together,
+            "popular": detail.popular,
         },
     )
 

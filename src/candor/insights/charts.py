@@ -45,9 +45,69 @@ def line_chart(points: list[tuple[date, int]], *, title: str) -> SafeString:
     )
     chart.x_labels = [f"{day:%d %b}" for day, _ in points]
     chart.add("views", [views for _, views in points])
+    return _inline(chart, title)
+
+
+def _inline(chart, title: str) -> SafeString:
     # pygal writes the SVG with an XML serialiser: every text in it is escaped.
     svg = NOT_NEEDED.sub("", chart.render(is_unicode=True))
     return mark_safe(svg.replace("<svg ", f'<svg role="img" aria-label="{_escape(title)}" ', 1))
+
+
+# Several series on one chart (order-size bands, pages): colours told apart also by people
+# with the commonest colour-vision deficiencies (Okabe and Ito's palette).
+MANY = Style(
+    background="white",
+    plot_background="white",
+    foreground="#333",
+    foreground_strong="#111",
+    foreground_subtle="#ccc",
+    colors=("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#000"),
+    font_family="system-ui, sans-serif",
+)
+
+
+def bar_chart(bars: list[tuple[str, float]], *, title: str) -> SafeString:
+    """One horizontal bar per label (released figures only), largest first."""
+    chart = pygal.HorizontalBar(
+        style=STYLE,
+        js=[],
+        disable_xml_declaration=True,
+        show_legend=False,
+        width=900,
+        height=max(160, 40 + 26 * len(bars)),
+        title=title,
+    )
+    ordered = sorted(bars, key=lambda bar: bar[1])  # pygal draws the first at the bottom
+    chart.x_labels = [label for label, _ in ordered]
+    chart.add(title, [value for _, value in ordered])
+    return _inline(chart, title)
+
+
+def stacked_days(
+    days: list[date], series: list[tuple[str, list[float | None]]], *, title: str, lines: bool
+) -> SafeString:
+    """Several series over days: stacked bars (parts of a whole) or lines. None is a gap (a
+    withheld figure)."""
+    kind = pygal.Line if lines else pygal.StackedBar
+    chart = kind(
+        style=MANY,
+        js=[],
+        disable_xml_declaration=True,
+        width=900,
+        height=360,
+        x_label_rotation=30,
+        show_minor_x_labels=False,
+        x_labels_major_every=max(1, len(days) // 12),
+        legend_at_bottom=True,
+        truncate_legend=40,
+        title=title,
+        **({"dots_size": 1.5} if lines else {}),
+    )
+    chart.x_labels = [f"{day:%d %b}" for day in days]
+    for name, values in series:
+        chart.add(name, values)
+    return _inline(chart, title)
 
 
 def _escape(text: str) -> str:

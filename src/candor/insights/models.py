@@ -26,3 +26,18 @@ class PageViewDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.path} on {self.day:%Y-%m-%d}: {self.views}"
+
+
+class PartnerReport(models.Model):
+    """No table: the back-office entry for partner reports (P18) and the permission to open
+    them. A report is computed from aggregates when asked for (insights.partner_report)."""
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        permissions = [("view_partner_report", "Can view and download partner reports")]
+        verbose_name = "partner report"
+        verbose_name_plural = "partner reports"
+
+    def __str__(self) -> str:
+        return "partner report"

@@ -1,14 +1,19 @@
-"""Adding counted views to the daily totals (P11)."""
+"""Adding counted views to the daily totals (P11), and refreshing what product pages suggest
+from aggregate counts (P18)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
 
+from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 
+from candor.catalog.services import replace_suggestions
 from candor.privacy.request_logs import without_waiting_for_disk
 
+from . import rankings
 from .models import PageViewDay
 
 # Rows per INSERT statement; a flush normally holds far fewer.
@@ -45,3 +50,17 @@ def record_views(*, counts: Mapping[tuple[str, date], int]) -> int:
                 params,
             )
     return sum(n for _, n in items)
+
+
+def refresh_product_rankings(*, today: date | None = None) -> int:
+    """Work out "often bought together" and "popular in this category" for every product from
+    the last SUGGESTION_DAYS days and store them for the product pages (cached pages are
+    retired when anything changed). Returns the suggestions stored. Run by Celery beat."""
+    found = rankings.compute(
+        today=today or timezone.localdate(),
+        days=settings.SUGGESTION_DAYS,
+        min_customers=settings.SUGGESTION_MIN_CUSTOMERS,
+    )
+    return replace_suggestions(
+        together=found.together, popular=found.popular, per_product=rankings.PER_PRODUCT
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from django.apps import apps
@@ -24,6 +25,16 @@ from .datamap import Personal, Retention, personal_fields
 
 # Recipients who may receive any data we hold, whatever the map says of each field.
 STANDING_RECIPIENTS = ("law_enforcement", "business_successor")
+
+# What shop apps give others that identifies nobody (statistics about the shop as a whole):
+# each app registers a function returning its sentence (insights: partner reports), read when
+# the policy is built, so privacy imports no shop app and the sentence follows the settings.
+_aggregate_sharing: list[Callable[[], str]] = []
+
+
+def register_aggregate_sharing(describe: Callable[[], str]) -> None:
+    if describe not in _aggregate_sharing:
+        _aggregate_sharing.append(describe)
 
 
 def _model_name(label: str) -> str:
@@ -215,6 +226,7 @@ def build() -> dict[str, Any]:
         "collection": _collection(fields),
         "purposes": _purposes(fields),
         "recipients": _recipients(fields),
+        "shared_aggregates": [describe() for describe in _aggregate_sharing],
         "cookies": _cookies(),
         "retention": _retention(fields),
         "security": _security(),
@@ -252,6 +264,7 @@ def as_lines(content: dict[str, Any]) -> list[str]:
         )
     lines += ["", "Who receives it"]
     lines += [f"- {_cap(r['who'])}: {'; '.join(r['data'])}" for r in content["recipients"]]
+    lines += [f"- {text}" for text in content.get("shared_aggregates", [])]
     lines += ["", "Cookies"]
     lines += [
         f"- {_cap(c['category'])}: {', '.join(c['cookies'])}"
