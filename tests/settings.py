@@ -48,7 +48,7 @@ DATABASES["default"].setdefault("TEST", {})["NAME"] = (  # noqa: F405
 # The server log and the page counter buffer in memory (candor.privacy.request_logs,
 # candor.insights.middleware). Here nothing is written unless a test asks for it, so no other
 # test's pinned query count sees a batch; tests/conftest.py discards what each test left.
-REQUEST_LOG_BATCH_SIZE = PAGE_VIEW_BATCH_SIZE = 10**9
+REQUEST_LOG_BATCH_SIZE = PAGE_VIEW_BATCH_ROWS = 10**9
 REQUEST_LOG_FLUSH_SECONDS = PAGE_VIEW_FLUSH_SECONDS = 10**9
 
 # Order screening (P25) runs on every order, but its velocity limits are out of reach here, so

@@ -139,11 +139,12 @@ def _positive_int(name: str, default: int) -> int:
     return value
 
 
-# Server log and page counts are buffered per process and written when this many are waiting
-# or the oldest has waited this many seconds (and at exit).
+# Server log rows and page counts are buffered per process and written when this many rows are
+# waiting (log lines; distinct pages for the counts) or the oldest has waited this many seconds
+# (and at exit).
 REQUEST_LOG_BATCH_SIZE = _positive_int("REQUEST_LOG_BATCH_SIZE", 500)
 REQUEST_LOG_FLUSH_SECONDS = _positive_int("REQUEST_LOG_FLUSH_SECONDS", 10)
-PAGE_VIEW_BATCH_SIZE = _positive_int("PAGE_VIEW_BATCH_SIZE", 2000)
+PAGE_VIEW_BATCH_ROWS = _positive_int("PAGE_VIEW_BATCH_ROWS", 10_000)
 PAGE_VIEW_FLUSH_SECONDS = _positive_int("PAGE_VIEW_FLUSH_SECONDS", 30)
 
 ROOT_URLCONF = "candor.urls"

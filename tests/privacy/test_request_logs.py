@@ -128,6 +128,42 @@ def test_a_signed_in_customers_user_id_is_logged_P12(client, batch_of):
     ]
 
 
+def test_a_first_visit_is_logged_without_loading_a_session_P12():
+    """Without a session cookie nobody is signed in: the log does not load the session (or ask
+    the session store) to find that out."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.sessions.backends.base import SessionBase
+    from django.test import RequestFactory
+    from django.utils.functional import SimpleLazyObject
+
+    class Untouchable(SessionBase):
+        def load(self):
+            raise AssertionError("the session was loaded")
+
+    request = RequestFactory().get("/")
+    request.session = Untouchable()
+    request.user = SimpleLazyObject(AnonymousUser)
+
+    assert request_logs.user_id(request) is None
+    assert request.session.accessed is False
+
+
+def test_the_consent_vary_joins_a_vary_the_page_already_has_P1():
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from candor.privacy.consent_middleware import CookieConsentMiddleware
+
+    def view(request):
+        response = HttpResponse("<p>hi</p>")
+        response["Vary"] = "Accept-Language, Cookie"
+        return response
+
+    response = CookieConsentMiddleware(view)(RequestFactory().get("/"))
+
+    assert response["Vary"] == "Accept-Language, Cookie, Sec-GPC"
+
+
 def test_the_query_string_is_not_logged_P12(client, batch_of):
     """Search words can be personal; the path is enough for the log's purposes."""
     client.get("/search/?q=my+name")

@@ -6,9 +6,11 @@ string) on the shop's local day, and nothing else: it reads the user agent only 
 bots, sets no cookie and stores no address, user or user agent.
 
 Counts are kept in memory per process (a Counter of (path, day)) and added to the database by
-`services.record_views` once PAGE_VIEW_BATCH_SIZE views (2,000) are waiting or the oldest has
-waited PAGE_VIEW_FLUSH_SECONDS (30), and at process exit. A batch the database refuses is
-dropped with a logged error; the page is served all the same.
+`services.record_views` once they hold PAGE_VIEW_BATCH_ROWS pages (10,000) or the oldest has
+waited PAGE_VIEW_FLUSH_SECONDS (30), and at process exit. Every page in a batch is one row
+updated in the database, however often it was seen, so it is the number of distinct pages that
+bounds a batch (and the memory it holds), not the number of views. A batch the database refuses
+is dropped with a logged error; the page is served all the same.
 """
 
 from __future__ import annotations
@@ -70,20 +72,20 @@ class ViewCounter:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._counts: Counter[tuple[str, date]] = Counter()
-        self._waiting = 0
         self._since = 0.0
 
     def __len__(self) -> int:
-        return self._waiting
+        """The pages (rows) waiting."""
+        return len(self._counts)
 
     def add(self, path: str, day: date) -> None:
         with self._lock:
-            if not self._waiting:
+            counts = self._counts
+            if not counts:
                 self._since = _clock()
-            self._counts[(path, day)] += 1
-            self._waiting += 1
+            counts[(path, day)] += 1
             due = (
-                self._waiting >= settings.PAGE_VIEW_BATCH_SIZE
+                len(counts) >= settings.PAGE_VIEW_BATCH_ROWS
                 or _clock() - self._since >= settings.PAGE_VIEW_FLUSH_SECONDS
             )
             batch = self._take() if due else None
@@ -91,7 +93,7 @@ class ViewCounter:
             self._write(batch)
 
     def _take(self) -> Counter[tuple[str, date]]:
-        batch, self._counts, self._waiting = self._counts, Counter(), 0
+        batch, self._counts = self._counts, Counter()
         return batch
 
     def flush(self) -> int:

@@ -26,6 +26,7 @@ from . import cookies
 from .consent import consent_for, consent_was_read
 
 logger = logging.getLogger("candor.privacy.cookies")
+VARY = ("Cookie", "Sec-GPC")
 
 
 def is_deletion(morsel: Morsel) -> bool:
@@ -53,7 +54,10 @@ class CookieConsentMiddleware:
             self.enforce(request, response)
         if consent_was_read(request) or response.get("Content-Type", "").startswith("text/html"):
             # Pages depend on the consent cookie and the GPC header (the banner, the tags).
-            patch_vary_headers(response, ("Cookie", "Sec-GPC"))
+            if "Vary" in response:
+                patch_vary_headers(response, VARY)
+            else:  # the common case, without parsing a header that is not there
+                response["Vary"] = ", ".join(VARY)
         return response
 
     def enforce(self, request: HttpRequest, response: HttpResponse) -> None:
@@ -61,7 +65,7 @@ class CookieConsentMiddleware:
             registered = cookies.cookie(name)
             if registered is None:
                 reason = "it is not in the cookie registry"
-            elif is_deletion(morsel):
+            elif registered.category == cookies.ESSENTIAL or is_deletion(morsel):
                 continue
             else:
                 reason = consent_for(request).refusal(registered.category)
