@@ -347,8 +347,14 @@ def feedback(request: HttpRequest) -> HttpResponse:
     except services.SupportError as refused:
         form.add_error("message", str(refused))
         return render(request, "support/feedback.html", {"form": form, "page": path}, status=400)
-    _say_masked(request, masked)
-    messages.success(request, "Thank you for your feedback.")
-    response = redirect(way_back(request, raw))
-    response.status_code = 303
-    return response
+    # A page of its own rather than a flash message: a flash message needs a session, and
+    # anonymous feedback should not start one (nor a cookie).
+    return render(
+        request,
+        "support/feedback.html",
+        {
+            "thanked": True,
+            "masked_notice": MASKED_NOTICE if masked else "",
+            "back": way_back(request, raw),
+        },
+    )
