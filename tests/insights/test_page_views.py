@@ -67,6 +67,22 @@ def test_views_are_counted_per_page_per_day_P11(browser, counting):
     ]
 
 
+def test_a_customer_who_restricted_processing_is_not_counted_P20_P11(browser, counting):
+    """Restricting processing stops even anonymous counting of that person's visits; other
+    signed-in customers are counted as before."""
+    from tests.factories import UserFactory
+
+    restricted = UserFactory(processing_restricted=True)
+    browser.force_login(restricted)
+    browser.get("/")
+    browser.get("/search/")
+    assert _counts() == []
+
+    browser.force_login(UserFactory())
+    browser.get("/")
+    assert _counts() == [("/", TODAY, 1)]
+
+
 def test_the_query_string_is_not_part_of_the_page_P11(browser, counting):
     browser.get("/search/?q=galaxy")
     browser.get("/search/?q=iphone")

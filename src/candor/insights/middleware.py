@@ -3,7 +3,8 @@
 `PageViewMiddleware` counts a request when it is a GET answered 200 with an HTML page, by a
 client that is not an obvious bot, outside the back office. It counts the path (no query
 string) on the shop's local day, and nothing else: it reads the user agent only to recognise
-bots, sets no cookie and stores no address, user or user agent.
+bots, sets no cookie and stores no address, user or user agent. A signed-in customer who has
+restricted processing (P20) is not counted at all.
 
 Counts are kept in memory per process (a Counter of (path, day)) and added to the database by
 `services.record_views` once they hold PAGE_VIEW_BATCH_ROWS pages (10,000) or the oldest has
@@ -56,6 +57,17 @@ def is_prefetch(request: HttpRequest) -> bool:
     meta = request.META
     purpose = meta.get("HTTP_SEC_PURPOSE") or meta.get("HTTP_PURPOSE") or ""
     return "prefetch" in purpose.lower()
+
+
+def restricted(request: HttpRequest) -> bool:
+    """A signed-in customer who asked us to restrict processing of their data (P20): not even
+    counted anonymously. Without a session cookie nobody is signed in, and nothing is loaded."""
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return False
+    user = getattr(request, "user", None)
+    return bool(
+        user is not None and user.is_authenticated and getattr(user, "processing_restricted", False)
+    )
 
 
 def _file_prefixes() -> list[str]:
@@ -158,6 +170,7 @@ class PageViewMiddleware:
                 and not path.startswith(self.skipped)
                 and not is_prefetch(request)
                 and not is_bot(request.META.get("HTTP_USER_AGENT", ""))
+                and not restricted(request)
             ):
                 counter.add(path, timezone.localdate())
         return response
