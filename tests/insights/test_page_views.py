@@ -83,6 +83,20 @@ def test_a_customer_who_restricted_processing_is_not_counted_P20_P11(browser, co
     assert _counts() == [("/", TODAY, 1)]
 
 
+def test_a_signed_links_page_is_counted_by_its_route_not_its_token_P11_P14(
+    browser, counting, place, variant
+):
+    """The token in a guest's order link opens the order: the count keeps the route."""
+    from candor.orders.links import lookup_token
+
+    order = place({variant.pk: 1})
+    token = lookup_token(order.number)
+    assert browser.get(f"/orders/view/{token}/").status_code == 200
+
+    assert _counts() == [("/orders/view/<str:token>/", TODAY, 1)]
+    assert not PageViewDay.objects.filter(path__contains=token).exists()
+
+
 def test_the_query_string_is_not_part_of_the_page_P11(browser, counting):
     browser.get("/search/?q=galaxy")
     browser.get("/search/?q=iphone")

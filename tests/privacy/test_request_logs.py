@@ -164,6 +164,19 @@ def test_the_consent_vary_joins_a_vary_the_page_already_has_P1():
     assert response["Vary"] == "Accept-Language, Cookie, Sec-GPC"
 
 
+def test_a_signed_links_token_is_not_logged_P12_P14(client, batch_of, place, variant):
+    """Whoever reads the log must not be able to open what a guest's order link opens."""
+    from candor.orders.links import lookup_token
+
+    batch_of(1)
+    order = place({variant.pk: 1})
+    token = lookup_token(order.number)
+    client.get(f"/orders/view/{token}/")
+
+    assert list(RequestLog.objects.values_list("path", flat=True)) == ["/orders/view/<str:token>/"]
+    assert not RequestLog.objects.filter(path__contains=token).exists()
+
+
 def test_the_query_string_is_not_logged_P12(client, batch_of):
     """Search words can be personal; the path is enough for the log's purposes."""
     client.get("/search/?q=my+name")

@@ -2,9 +2,10 @@
 
 `PageViewMiddleware` counts a request when it is a GET answered 200 with an HTML page, by a
 client that is not an obvious bot, outside the back office. It counts the path (no query
-string) on the shop's local day, and nothing else: it reads the user agent only to recognise
-bots, sets no cookie and stores no address, user or user agent. A signed-in customer who has
-restricted processing (P20) is not counted at all.
+string; a signed link's page by its route, without the token) on the shop's local day, and
+nothing else: it reads the user agent only to recognise bots, sets no cookie and stores no
+address, user or user agent. A signed-in customer who has restricted processing (P20) is not
+counted at all.
 
 Counts are kept in memory per process (a Counter of (path, day)) and added to the database by
 `services.record_views` once they hold PAGE_VIEW_BATCH_ROWS pages (10,000) or the oldest has
@@ -31,6 +32,8 @@ from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+
+from candor.privacy.paths import request_path
 
 from .models import MAX_PATH
 
@@ -172,5 +175,5 @@ class PageViewMiddleware:
                 and not is_bot(request.META.get("HTTP_USER_AGENT", ""))
                 and not restricted(request)
             ):
-                counter.add(path, timezone.localdate())
+                counter.add(request_path(request), timezone.localdate())
         return response

@@ -9,7 +9,9 @@ PostgreSQL, a bulk INSERT elsewhere). Whatever is left is written when the proce
 (atexit). The user agent is parsed into browser and OS families (ua-parser) only then, once
 per distinct string.
 
-What is not logged: static and media files and the load balancers' /healthz probe.
+What is not logged: static and media files and the load balancers' /healthz probe, and the
+token of a signed link (a guest's order, a support conversation): such a page is logged by its
+route (privacy.paths), so a log reader cannot open what the link opens.
 
 The client address is REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT reverse proxies the
 X-Forwarded-For entry the outermost trusted proxy added (the N-th from the right, as allauth
@@ -42,6 +44,8 @@ from django.db import DatabaseError, connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.functional import empty
+
+from .paths import request_path
 
 logger = logging.getLogger("candor.privacy.request_logs")
 _clock = time.monotonic  # replaced in tests
@@ -263,6 +267,7 @@ class RequestLogMiddleware:
         response = self.get_response(request)
         path = request.path
         if not path.startswith(self.skipped):
+            path = request_path(request)  # a signed link's token is not logged
             meta = request.META
             buffer.add(
                 (

@@ -21,6 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from candor.privacy.card_numbers import MASKED_NOTICE
+from candor.privacy.paths import kept_path
 from candor.privacy.request_logs import client_ip
 
 from . import queries, services, throttle
@@ -287,9 +288,7 @@ def page_path(request: HttpRequest, raw: str | None) -> str:
         match = resolve(path)
     except Resolver404:
         return path[:PATH_MAX]
-    if any("token" in name for name in match.kwargs):
-        return "/" + match.route
-    return path[:PATH_MAX]
+    return kept_path(path, match)[:PATH_MAX]
 
 
 def way_back(request: HttpRequest, raw: str | None) -> str:
