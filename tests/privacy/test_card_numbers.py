@@ -104,7 +104,7 @@ def written(draw, digits: str) -> str:
     if style == "uneven":
         sizes = draw(st.lists(st.integers(1, 7), min_size=1, max_size=6))
         return draw(st.sampled_from([" ", "-", "."])).join(groups(digits, sizes))
-    separators = st.sampled_from([" ", "-", ".", "  ", " - ", "\t", ". "])
+    separators = st.sampled_from([" ", "-", ".", "  ", " - ", "\t", ". ", ",", "/", "_", ", "])
     parts = fours
     out = parts[0]
     for part in parts[1:]:
@@ -177,6 +177,17 @@ def test_p13_the_card_is_masked_and_what_follows_it_is_kept(digits, tail):
     result = mask_card_numbers(f"my card {formatted}{tail} thanks")
     assert result.text == f"my card {MASK}{digits[-4:]}{tail} thanks"
     assert result.masked == 1
+
+
+@given(card_numbers())
+def test_p13_a_card_number_after_a_plus_sign_is_still_masked(digits):
+    """A "+" starts an international phone number, which has at most 15 digits (E.164): a
+    longer number after it is no phone number, and a card of 16 or more digits is masked."""
+    masked = mask_card_numbers(f"call +{digits}")
+    if len(digits) > 15:
+        assert masked.text == f"call +•••• •••• •••• {digits[-4:]}"
+    else:
+        assert masked.text == f"call +{digits}"
 
 
 def test_p13_the_masked_text_reads_naturally():
@@ -400,6 +411,7 @@ def free_text(draw) -> str:
 @given(free_text())
 @example("4242424242424242 424242424242")  # "4242 424242424242" would be a card once masked
 @example("4111111111111111 4111111111111111")
+@example("+4000000000000002 340000000000009")  # the Amex after the "+" number is no phone
 def test_p13_masking_masked_text_changes_nothing(text):
     once = mask_card_numbers(text)
     twice = mask_card_numbers(once.text)

@@ -5,12 +5,13 @@ otherwise sit in plain text in rows, backups and exports. Every service that sto
 customer typed passes it through `mask_card_numbers` first and tells the customer when it masked
 something (`MASKED_NOTICE`).
 
-What counts as a card number: 14 to 19 digits, optionally in groups split by spaces, hyphens or
-dots, that start like a card scheme's numbers (Visa, Mastercard, American Express, Discover,
-JCB, Diners, UnionPay, Maestro) for that length and pass the Luhn check. What does not: numbers
-written as international phone numbers (after a "+"), digits glued to letters (order and
-tracking references), 15-digit IMEIs (which pass Luhn too, but start with a phone maker's
-prefix rather than a card scheme's), and runs of more than 19 digits without separators.
+What counts as a card number: 14 to 19 digits, optionally in groups split by spaces, hyphens,
+dots, commas, slashes or underscores, that start like a card scheme's numbers (Visa,
+Mastercard, American Express, Discover, JCB, Diners, UnionPay, Maestro) for that length and
+pass the Luhn check. What does not: international phone numbers (after a "+", up to 15
+digits), digits glued to letters (order and tracking references), 15-digit IMEIs (which pass
+Luhn too, but start with a phone maker's prefix rather than a card scheme's), and runs of more
+than 19 digits without separators.
 """
 
 import re
@@ -24,7 +25,9 @@ MASKED_NOTICE = (
 
 # Groups of digits joined by short runs of spaces, hyphens or dots, standing alone: not after a
 # letter, digit or "+", not before a letter or digit.
-_DIGIT_RUN = re.compile(r"(?<![\w+])\d+(?:[ \t\u00a0.\-]{1,3}\d+)*(?!\w)")
+_DIGIT_RUN = re.compile(r"(?<!\w)\d+(?:[ \t\u00a0.,/_\-]{1,3}\d+)*(?!\w)")
+# After a "+" a run is an international phone number, which has at most 15 digits (E.164).
+PHONE_MAX_DIGITS = 15
 _GROUP = re.compile(r"\d+")
 
 # (first digits from, to, lengths): the schemes' published number ranges.
@@ -80,7 +83,9 @@ def looks_like_card(digits: str) -> bool:
     return False
 
 
-def _card_spans(run: re.Match[str], *, after_mask: bool) -> list[tuple[int, int]]:
+def _card_spans(
+    run: re.Match[str], *, after_mask: bool, min_digits: int = MIN_DIGITS
+) -> list[tuple[int, int]]:
     """Where card numbers sit inside one run of digit groups (positions in the whole text).
 
     A run can hold a card number and more ("4242 4242 4242 4242 123" with the security code), so
@@ -104,7 +109,8 @@ def _card_spans(run: re.Match[str], *, after_mask: bool) -> list[tuple[int, int]
                 break
             candidates.append((last, digits))
         for last, digits in reversed(candidates):
-            if looks_like_card(digits):
+            # Only a number at the very start of the run follows the "+".
+            if (first > 0 or len(digits) >= min_digits) and looks_like_card(digits):
                 found = last
                 break
         if found is None:
@@ -123,7 +129,12 @@ def mask_card_numbers(text: str) -> MaskedText:
     position = 0
     masked = 0
     for run in _DIGIT_RUN.finditer(text):
-        for start, end in _card_spans(run, after_mask=text.endswith(MASK, 0, run.start())):
+        after_plus = run.start() > 0 and text[run.start() - 1] == "+"
+        for start, end in _card_spans(
+            run,
+            after_mask=text.endswith(MASK, 0, run.start()),
+            min_digits=PHONE_MAX_DIGITS + 1 if after_plus else MIN_DIGITS,
+        ):
             last_four = re.sub(r"\D", "", text[start:end])[-4:]
             pieces.append(text[position:start])
             pieces.append(MASK + last_four)

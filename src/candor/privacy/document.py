@@ -177,6 +177,8 @@ def _security() -> list[str]:
         "Passwords are stored only as Argon2 hashes; nobody, staff included, can read them.",
         "Card numbers never reach our servers: card payments happen on our payment "
         "processor's own page.",
+        "A card number typed into a message, note, answer or testimonial is hidden (all but "
+        "its last four digits) before it is stored.",
         "The shop is served over HTTPS only, with secure cookies.",
         "Staff open the back office only after signing in with a second factor (an "
         "authenticator app).",

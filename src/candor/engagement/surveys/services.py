@@ -334,18 +334,18 @@ def _clean_answers(
             if question.required:
                 raise SurveyError(f"Please answer “{question.text}”.")
             continue
-        choice_ids, rating, text = _clean_one(question, answer)
-        if text:
-            result = mask_card_numbers(text)
-            masked = masked or result.changed
-            text = result.text
+        choice_ids, rating, text, hid_card = _clean_one(question, answer)
+        masked = masked or hid_card
         cleaned.append((question, choice_ids, rating, text))
     if not cleaned:
         raise SurveyError("Answer at least one question, or simply leave the survey.")
     return cleaned, masked
 
 
-def _clean_one(question: Question, answer: AnswerData) -> tuple[tuple[int, ...], int | None, str]:
+def _clean_one(
+    question: Question, answer: AnswerData
+) -> tuple[tuple[int, ...], int | None, str, bool]:
+    """(choice ids, rating, text, whether a card number was hidden in the text)."""
     wrong = SurveyError(f"The answer to “{question.text}” is not one it can take.")
     kind = question.kind
     if kind in (Question.Kind.SINGLE, Question.Kind.MULTIPLE):
@@ -355,17 +355,18 @@ def _clean_one(question: Question, answer: AnswerData) -> tuple[tuple[int, ...],
             raise wrong
         if len(set(ids)) != len(ids) or (kind == Question.Kind.SINGLE and len(ids) != 1):
             raise wrong
-        return tuple(sorted(ids)), None, ""
+        return tuple(sorted(ids)), None, "", False
     if kind == Question.Kind.RATING:
         if answer.choice_ids or answer.text or answer.rating is None:
             raise wrong
         if not RATING_MIN <= answer.rating <= RATING_MAX:
             raise wrong
-        return (), answer.rating, ""
-    text = answer.text.strip()
-    if answer.choice_ids or answer.rating is not None or len(text) > TEXT_MAX:
+        return (), answer.rating, "", False
+    # Measured as it will be stored: masking a card number can lengthen the text a little.
+    result = mask_card_numbers(answer.text.strip())
+    if answer.choice_ids or answer.rating is not None or len(result.text) > TEXT_MAX:
         raise wrong
-    return (), None, text
+    return (), None, result.text, result.changed
 
 
 def withdraw_response(*, survey: Survey, user) -> None:

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from candor.catalog.services import release_stock
+from candor.privacy.card_numbers import mask_card_numbers
 
 from ..models import (
     Order,
@@ -58,7 +59,7 @@ def cancel_held_order(*, order: Order, acting_user, note: str = "") -> Order:
 def _decide(
     *, order: Order, decision: str, to_status: str, acting_user, note: str, notice: str
 ) -> Order:
-    note = note.strip()
+    note = mask_card_numbers(note.strip()).text  # staff paste customers' words too (P13)
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
         result = ScreeningResult.objects.select_for_update().filter(order=locked).first()
