@@ -754,6 +754,32 @@ def test_p25_x1_an_external_screener_makes_the_fraud_screener_a_recipient_of_wha
     )
 
 
+def test_p25_p16_an_external_screener_receives_only_the_facts_it_declares(
+    place, variant, registered, map_restored
+):
+    seen = []
+
+    class Recording(OutsideService):
+        def screen(self, facts):
+            seen.append(facts)
+            return super().screen(facts)
+
+    registered("outside", Recording)
+    orders_datamap.declare_screening_uses()
+    place({variant.pk: 1}, client_ip="203.0.113.7")
+
+    (facts,) = seen
+    assert (facts.email, facts.ip, facts.currency) == ("ayesha@example.com", "203.0.113.7", "PKR")
+    assert facts.total > 0
+    assert (facts.phone, facts.shipping_country, facts.billing_country, facts.source) == (
+        "",
+        "",
+        "",
+        "",
+    )
+    assert (facts.lines, facts.user_id) == ((), None)
+
+
 def test_p25_a_screener_reading_an_unknown_fact_fails_the_check(registered):
     class Nosy:
         external = False

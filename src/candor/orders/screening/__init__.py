@@ -6,7 +6,9 @@ order's own transaction: accept lets the order go on as usual, review holds it f
 (`decisions.release_held_order` / `cancel_held_order`), reject declines it.
 """
 
+import dataclasses
 import logging
+from decimal import Decimal
 
 from django.db import transaction
 
@@ -57,6 +59,8 @@ def screen(facts: ScreeningFacts) -> tuple[Screener, Verdict]:
     unchecked nor turns the customer away: the order is held for a person to check.
     """
     screener = configured_screener()
+    if screener.external:
+        facts = only_what_it_reads(facts, screener.reads)
     try:
         with transaction.atomic():  # a savepoint: a failed query must not spoil the order
             verdict = screener.screen(facts)
@@ -69,6 +73,24 @@ def screen(facts: ScreeningFacts) -> tuple[Screener, Verdict]:
             reasons=(f"The screener failed ({type(error).__name__}); check this order by hand.",),
         )
     return screener, verdict
+
+
+# What an unread fact becomes for an outside screener: nothing it could learn from.
+_BLANK = {"ip": None, "total": Decimal(0), "lines": (), "user_id": None}
+
+
+def only_what_it_reads(facts: ScreeningFacts, reads: frozenset[str]) -> ScreeningFacts:
+    """The facts with everything the screener does not declare it reads blanked out (P16,
+    P25): the data map says an outside screener receives exactly its `reads`."""
+    # A fact goes when every data-map field behind it is one the screener's reads declare
+    # ("total" declares the currency too).
+    declared = {name for fact in reads for name in FACT_FIELDS[fact]}
+    blanked = {
+        field.name: _BLANK.get(field.name, "")
+        for field in dataclasses.fields(facts)
+        if not set(FACT_FIELDS[field.name]) <= declared
+    }
+    return dataclasses.replace(facts, **blanked)
 
 
 def facts_for(
