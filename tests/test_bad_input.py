@@ -341,3 +341,22 @@ def test_listing_with_any_query_string_is_200(phones, params, path):
         for name, errors in form.errors.items():
             for error in errors:
                 assert escape(error) in page, (name, error)
+
+
+@pytest.mark.django_db
+def test_p5_a_body_larger_than_the_limit_is_refused_before_it_is_read(client, settings):
+    """Uploads are spooled to disk whatever their size: an oversized body (photos on the
+    contact form) is refused with 413 before anything reads it, and nothing is stored."""
+    from candor.engagement.support.models import Thread
+
+    settings.MAX_REQUEST_BYTES = 1024
+    response = client.post(
+        "/support/",
+        {"name": "A", "email": "a@example.com", "subject": "Hi", "message": "x" * 2000},
+    )
+    assert response.status_code == 413
+    assert response.content.decode() == "The request is too large: at most 1.0\xa0KB may be sent."
+    assert not Thread.objects.exists()
+
+    response = client.post("/support/", {"message": "x"}, CONTENT_LENGTH="lots")
+    assert response.status_code == 400

@@ -101,6 +101,9 @@ MIDDLEWARE = [
     # response's final status; both buffer in memory and write in batches.
     "candor.privacy.request_logs.RequestLogMiddleware",
     "candor.insights.middleware.PageViewMiddleware",
+    # Before anything reads the body (uploads are spooled to disk whatever their size); after
+    # the log, so a refused request is logged.
+    "candor.core.request_size.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before the session, CSRF and messages middleware, so it sees the cookies they set: drops
     # any Set-Cookie that is unregistered or lacks consent (P1, P10).
@@ -146,6 +149,9 @@ REQUEST_LOG_BATCH_SIZE = _positive_int("REQUEST_LOG_BATCH_SIZE", 500)
 REQUEST_LOG_FLUSH_SECONDS = _positive_int("REQUEST_LOG_FLUSH_SECONDS", 10)
 PAGE_VIEW_BATCH_ROWS = _positive_int("PAGE_VIEW_BATCH_ROWS", 10_000)
 PAGE_VIEW_FLUSH_SECONDS = _positive_int("PAGE_VIEW_FLUSH_SECONDS", 30)
+
+# The largest request body accepted (contact-form photos: 3 of 5 MB, plus the text).
+MAX_REQUEST_BYTES = _positive_int("MAX_REQUEST_BYTES", 20 * 1024 * 1024)
 
 ROOT_URLCONF = "candor.urls"
 WSGI_APPLICATION = "candor.wsgi.application"
