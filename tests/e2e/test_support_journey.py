@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core import mail
 
 from candor.engagement.support.models import Feedback, Message, Thread, ThreadStatus
@@ -40,6 +41,8 @@ def test_a_guest_asks_staff_answer_and_the_guest_replies_through_the_mailed_link
     assert first.body.endswith("•••• •••• •••• 4242, charge it.")
 
     staff = UserFactory(is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="answer_thread"))
+    staff = type(staff).objects.get(pk=staff.pk)  # permissions are cached per object
     answer_thread(thread=thread, body="Yes, it fits the G42.", acting_user=staff)
     # Its body (a link that opens the thread) is removed from the outbox once sent: read the
     # message as delivered.

@@ -309,3 +309,20 @@ def test_p5_staff_read_feedback_but_cannot_change_it(admin_client):
     assert admin_client.post(f"{base}/delete/", {"post": "yes"}).status_code == 403
     feedback.refresh_from_db()
     assert feedback.message == "Search is slow"
+
+
+def test_p15_the_services_refuse_staff_without_the_customer_service_permission(
+    open_thread, staff_member
+):
+    """The admin checks the permissions, and so do the services, for every other caller."""
+    from candor.engagement.support.models import Message
+    from candor.engagement.support.services import SupportError, answer_thread, assign_thread
+
+    thread = open_thread().thread
+    with pytest.raises(SupportError, match="You do not have permission to do this."):
+        answer_thread(thread=thread, body="Hello", acting_user=staff_member)
+    with pytest.raises(SupportError, match="You do not have permission to do this."):
+        assign_thread(thread=thread, assignee=staff_member, acting_user=staff_member)
+    assert Message.objects.filter(thread=thread).count() == 1
+    thread.refresh_from_db()
+    assert thread.assignee is None

@@ -244,7 +244,7 @@ def add_internal_note(*, thread: Thread, body: str, acting_user) -> tuple[Intern
 
 def assign_thread(*, thread: Thread, assignee, acting_user) -> Thread:
     """Give the thread to a staff member (None: to nobody)."""
-    _require_staff(acting_user)
+    _require_staff(acting_user, "support.assign_thread")
     if assignee is not None and not (assignee.is_staff and assignee.is_active):
         raise SupportError("Threads can only be assigned to active staff members.")
     with transaction.atomic():
@@ -291,9 +291,13 @@ def _touch(thread: Thread) -> None:
     )
 
 
-def _require_staff(user) -> None:
+def _require_staff(user, permission: str = "support.answer_thread") -> None:
+    """Customer service only (P15): the admin checks the same permission, and so does every
+    other caller (tasks, the shell) through here."""
     if user is None or not (user.is_authenticated and user.is_staff and user.is_active):
         raise SupportError("Only staff can do this.")
+    if not user.has_perm(permission):
+        raise SupportError("You do not have permission to do this.")
 
 
 def leave_feedback(*, message: str, page_path: str = "") -> tuple[Feedback, bool]:
