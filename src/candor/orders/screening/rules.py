@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django_countries import countries
@@ -33,6 +34,20 @@ def recent_orders(key: str, value: str, since) -> QuerySet:
     if key == "ip":
         return ScreeningResult.objects.filter(ip=value, created_at__gte=since)
     raise ValueError(f"No velocity rule for {key!r}.")
+
+
+def one_at_a_time(key: str, value: str) -> None:
+    """Orders with the same email, phone or address are screened one after the other: each
+    waits until the one before is saved (or given up), so parallel checkouts cannot all count
+    the same few earlier orders and slip under a limit together. A PostgreSQL advisory lock,
+    held to the end of the order's transaction; SQLite writes one transaction at a time anyway.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(%s))",
+                [f"order-screening:{key}:{value.lower()}"],
+            )
 
 
 def counts(key: str, value: str, now) -> dict[str, int]:
@@ -81,6 +96,7 @@ class RulesScreener:
             value = getattr(facts, key)
             if not value or not windows:
                 continue  # a phone order has no IP address, some have no email
+            one_at_a_time(key, value)
             found = counts(key, value, now)
             for window, (review_from, reject_from) in windows.items():
                 placed = found[window] + 1  # this order is not saved yet
