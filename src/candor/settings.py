@@ -365,6 +365,11 @@ UNSUBSCRIBE_MAILBOX = env.str(
 PRIVACY_POLICY_VERSION = env.str("PRIVACY_POLICY_VERSION", default="unpublished")
 # How long before it takes effect a material change to the policy is announced (P21).
 PRIVACY_NOTICE_DAYS = env.int("PRIVACY_NOTICE_DAYS", default=30)
+# Rights requests (P20): the target for answering one (a system check refuses more than the
+# 30-day legal limit), how long the link mailed to a guest and an export's download link last.
+RIGHTS_REQUEST_TARGET_DAYS = env.int("RIGHTS_REQUEST_TARGET_DAYS", default=7)
+RIGHTS_REQUEST_LINK_DAYS = _positive_int("RIGHTS_REQUEST_LINK_DAYS", 30)
+RIGHTS_EXPORT_LINK_DAYS = _positive_int("RIGHTS_EXPORT_LINK_DAYS", 7)
 
 
 # The outbox (messaging.services): a message claimed ("sending") longer ago than this belongs to
@@ -398,6 +403,11 @@ CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
         "task": "candor.privacy.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=45),
+    },
+    # Rights requests due within two days or overdue: their assignee or the privacy officers.
+    "rights-request-reminders": {
+        "task": "candor.privacy.rights.tasks.send_rights_reminders",
+        "schedule": crontab(hour="8,14", minute=0),
     },
     # Image files of support conversations the retention job deleted (P5).
     "purge-support-files": {

@@ -340,6 +340,9 @@ def test_p16_the_shipper_receives_only_what_delivery_needs():
         if "shipper" in spec.recipients
     }
     assert to_shipper == {
+        # The order number matches the parcel; the currency goes with a cash amount.
+        "orders.Order.number",
+        "orders.Order.currency",
         "orders.Order.shipping_name",
         "orders.Order.shipping_line1",
         "orders.Order.shipping_line2",
@@ -413,13 +416,25 @@ def test_x1_the_generic_retention_job_deletes_rows_only_of_these_models():
         "account.EmailConfirmation": ("created", 7),
         "admin.LogEntry": ("action_time", 730),
         "cart.Cart": ("updated_at", 90),
+        "insights.ReportRelease": ("released_at", 1095),
         "catalog.VariantChange": ("created_at", 730),
         "messaging.OutboxMessage": ("created_at", 90),
         "messaging.Subscription": ("ended_at", 1095),
         "orders.ScreeningResult": ("created_at", 730),
         "payments.WebhookEvent": ("received_at", 365),
         "privacy.ConsentRecord": ("created_at", 1095),
+        # The disclosure ledger and legal requests (P16, P17): 10 and 6 years, notices 3.
+        "privacy.DisclosureRecord": ("at", 3650),
+        "privacy.LegalDocument": ("uploaded_at", 2190),
+        "privacy.LegalRequest": ("received_at", 2190),
+        "privacy.LegalRequestEvent": ("at", 2190),
+        "privacy.RecipientNotice": ("created_at", 1095),
         "privacy.RequestLog": ("at", 180),
+        # Rights requests (P20) and their audit trail: 3 years, as proof they were answered.
+        "privacy.RightsRequest": ("received_at", 1095),
+        "privacy.RightsRequestEvent": ("created_at", 1095),
+        # Staff access records (P15): two years for the privacy officer's review.
+        "privacy.StaffAccessRecord": ("at", 730),
         "socialaccount.SocialToken": ("expires_at", 1),
         "support.Feedback": ("created_at", 730),
         "support.Thread": ("last_activity_at", 1095),

@@ -6,8 +6,10 @@ a request to delete the account (P20: at most 30 days); the accounts eraser carr
 """
 
 from candor.privacy.datamap import NOT_PERSONAL, declare, declare_not_personal, keep, personal
+from candor.privacy.registry import register_holder
 
 from .models import AccountEvent, Address, User
+from .subject_data import HOLDER
 
 # Kept while the account is open; gone within 30 days of a request to delete it (P20).
 WHILE_OPEN = [keep(30, "delete", since="deletion_request")]
@@ -267,3 +269,6 @@ declare(
         ),
     },
 )
+
+# Export, erasure and correction of a subject's account data (P20).
+register_holder(HOLDER)

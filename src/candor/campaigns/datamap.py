@@ -59,3 +59,10 @@ declare(
         "created_at": NOT_PERSONAL,
     },
 )
+
+# Export and erasure of a subject's data (P20): subject_data.py.
+from candor.privacy.registry import register_holder  # noqa: E402
+
+from .subject_data import HOLDER  # noqa: E402
+
+register_holder(HOLDER)

@@ -1,5 +1,6 @@
 """What the page counter keeps: a number per page per day, and nothing about who asked."""
 
+from django.conf import settings
 from django.db import models
 
 # A longer path is not counted (a real page's path is far shorter); it keeps the unique index
@@ -41,3 +42,27 @@ class PartnerReport(models.Model):
 
     def __str__(self) -> str:
         return "partner report"
+
+
+class ReportRelease(models.Model):
+    """A period whose partner report left the shop (a CSV was downloaded for a partner).
+
+    Released periods never partly overlap: two reports for overlapping periods could be
+    subtracted one from the other, and the difference (a few days, a few customers) could
+    describe fewer people than any single report is allowed to (insights.releases)."""
+
+    first_day = models.DateField()
+    last_day = models.DateField()
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    released_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-first_day"]
+        constraints = [
+            models.UniqueConstraint(fields=["first_day", "last_day"], name="insights_one_release")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_day:%Y-%m-%d} to {self.last_day:%Y-%m-%d}"

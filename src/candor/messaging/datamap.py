@@ -152,3 +152,10 @@ declare(
 declare_not_personal(
     Topic, reason="What people can subscribe to (newsletter, a category, a variant)."
 )
+
+# Export and erasure of a subject's data (P20): subject_data.py.
+from candor.privacy.registry import register_holder  # noqa: E402
+
+from .subject_data import HOLDER  # noqa: E402
+
+register_holder(HOLDER)

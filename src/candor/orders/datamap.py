@@ -77,7 +77,7 @@ declare(
     Order,
     fields={
         "number": order_data(
-            "commerce.order", source="automatic", recipients=["payment_processor"]
+            "commerce.order", source="automatic", recipients=["payment_processor", "shipper"]
         ),
         "checkout_token": NOT_PERSONAL,  # random; makes a double submit one order
         "user": order_data("identity.account", source="automatic"),
@@ -121,7 +121,7 @@ declare(
         ),
         "shipping_method_name": order_data("commerce.order"),
         "currency": order_data(
-            "commerce.order", source="automatic", recipients=["payment_processor"]
+            "commerce.order", source="automatic", recipients=["payment_processor", "shipper"]
         ),
         "subtotal": order_data("commerce.order", source="automatic"),
         "shipping_cost": order_data("commerce.order", source="automatic"),
@@ -268,3 +268,10 @@ def declare_screening_uses() -> None:
 
 
 declare_screening_uses()
+
+# Export and erasure of a subject's data (P20): subject_data.py.
+from candor.privacy.registry import register_holder  # noqa: E402
+
+from .subject_data import HOLDER  # noqa: E402
+
+register_holder(HOLDER)

@@ -78,3 +78,10 @@ declare(
 declare_not_personal(
     PaymentSettings, reason="Which payment methods the shop offers: shop configuration."
 )
+
+# Export and erasure of a subject's data (P20): subject_data.py.
+from candor.privacy.registry import register_holder  # noqa: E402
+
+from .subject_data import HOLDER  # noqa: E402
+
+register_holder(HOLDER)

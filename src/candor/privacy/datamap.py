@@ -158,4 +158,12 @@ def snapshot() -> dict[str, dict[str, dict[str, Any]]]:
 
 # The privacy app's own models, Django's framework models and core's settings are declared by
 # label in own_datamap.py; importing it here lets autodiscovery of "datamap" modules find them.
+# Staff access records (P15): privacy/access_datamap.py.
+from . import access_datamap as _access_datamap  # noqa: E402, F401
 from . import own_datamap  # noqa: E402, F401
+
+# The privacy app's own holder for exports and erasure (P20): privacy/subject_data.py.
+from . import subject_data as _subject_data  # noqa: E402, F401
+
+# Rights requests declare their own models (privacy/rights/datamap.py).
+from .rights import datamap as _rights_datamap  # noqa: E402, F401

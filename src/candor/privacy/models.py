@@ -87,3 +87,17 @@ class RequestLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.method} {self.path} {self.status}"
+
+
+# Rights requests (P20) live in their own package; Django finds models through this module.
+from .access_models import PersonalDataAccess, StaffAccessRecord  # noqa: E402, F401
+
+# The disclosure ledger and legal requests (P16, P17, P23).
+from .ledger_models import (  # noqa: E402, F401
+    DisclosureRecord,
+    LegalDocument,
+    LegalRequest,
+    LegalRequestEvent,
+    RecipientNotice,
+)
+from .rights.models import RightsRequest, RightsRequestEvent  # noqa: E402, F401

@@ -49,6 +49,9 @@ CATEGORIES: dict[str, str] = {
         "testimonials you write, with the name form and affiliation you chose to show"
     ),
     "commerce.screening": "the result of our fraud checks on your orders, and the reasons for it",
+    "privacy.request": (
+        "the requests you make about your data (to see, correct or delete it), and what we did"
+    ),
 }
 
 PURPOSES: dict[str, str] = {
@@ -65,6 +68,7 @@ PURPOSES: dict[str, str] = {
     "improvement": "to learn, only in aggregate, how to improve the shop and our service",
     "publication": "to publish the testimonial you asked us to show (only with your consent)",
     "fraud_prevention": "to check orders for fraud, protecting you and the shop",
+    "rights_requests": "to carry out your requests about your data and show that we did",
 }
 
 LEGAL_BASES: dict[str, str] = {

@@ -154,3 +154,10 @@ declare(
     },
     age_field="created_at",
 )
+
+# Export and erasure of a subject's data (P20): subject_data.py.
+from candor.privacy.registry import register_holder  # noqa: E402
+
+from .subject_data import HOLDER  # noqa: E402
+
+register_holder(HOLDER)
