@@ -16,7 +16,10 @@ class AccountsConfig(AppConfig):
 
         from candor.messaging.audience import register_marketing_exclusion
 
+        from . import rights
         from .models import User
+
+        rights.register()  # P20: the mailer and actions rights requests use
 
         def blocked():
             return User.objects.filter(Q(is_active=False) | Q(processing_restricted=True))

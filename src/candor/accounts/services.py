@@ -268,3 +268,22 @@ def _addresses_of(user: User) -> set[str]:
 
     emails = set(EmailAddress.objects.filter(user=user).values_list("email", flat=True))
     return {e.lower() for e in emails | {user.email}}
+
+
+# --- restricting processing (P20) ---------------------------------------------------------
+
+
+def restrict_processing(*, user: User, restricted: bool = True) -> User:
+    """Keep the data but stop using it beyond orders: no marketing, no analytics counting, no
+    testimonial display, no personalisation (each of those checks the flag); order mail still
+    goes out. Marketing already queued is withdrawn at once. Idempotent."""
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if locked.processing_restricted != restricted:
+            locked.processing_restricted = restricted
+            locked.save(update_fields=["processing_restricted"])
+            if restricted:
+                for address in _addresses_of(locked):
+                    withdraw_marketing(email=address)
+    user.processing_restricted = locked.processing_restricted
+    return locked

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import privacy_centre, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -22,4 +22,9 @@ urlpatterns = [
         name="address-default-billing",
     ),
     path("disable/", views.disable, name="disable"),
+    path("privacy/", privacy_centre.privacy, name="privacy"),
+    path("privacy/download/", privacy_centre.download, name="privacy_download"),
+    path("privacy/restrict/", privacy_centre.restrict, name="privacy_restrict"),
+    path("privacy/delete/", privacy_centre.delete, name="privacy_delete"),
+    path("privacy/requests/<int:pk>/", privacy_centre.request_detail, name="privacy_request"),
 ]

@@ -9,6 +9,7 @@ class PrivacyConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the system checks)
+        from .rights import checks as _rights_checks  # noqa: F401
 
         # Every installed app's datamap.py declares its models, as admin.py registers them.
         autodiscover_modules("datamap")

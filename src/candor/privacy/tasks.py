@@ -6,6 +6,7 @@ from celery import shared_task
 from django.core.management import call_command
 
 from . import retention
+from .rights.tasks import run_rights_request, send_rights_reminders  # noqa: F401  (registered)
 
 
 @shared_task(ignore_result=True)
