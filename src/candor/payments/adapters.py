@@ -12,7 +12,9 @@ import stripe
 from django.conf import settings
 
 from candor.core.money import to_minor_units
+from candor.orders.manifest import order_subject
 from candor.orders.models import Order, PaymentMethod
+from candor.privacy.disclosures import disclose
 
 from .models import PaymentSettings
 
@@ -81,23 +83,37 @@ class StripeCheckout:
         )
 
     def start(self, order: Order, *, success_url: str, cancel_url: str) -> PaymentStart:
-        # Only what the charge needs: the amount, a description, the order reference and the
-        # email for the receipt.
+        # Only what the charge needs, as the data map declares it for the processor and
+        # ledgered (P16): the order reference, the email for the receipt, amount and currency.
+        # Recorded before the call: a call that fails may still have reached Stripe.
+        sent = disclose(
+            recipient="payment_processor",
+            subject=order_subject(order),
+            model="orders.Order",
+            fields={
+                "number": order.number,
+                "email": order.email,
+                "currency": order.currency,
+                "total": order.total,
+            },
+            purpose="payment",
+            reference=order.number,
+        )
         params = {
             "mode": "payment",
-            "client_reference_id": order.number,
-            "customer_email": order.email or None,
+            "client_reference_id": sent["number"],
+            "customer_email": sent["email"] or None,
             "success_url": success_url,
             "cancel_url": cancel_url,
-            "metadata": {"order_number": order.number},
+            "metadata": {"order_number": sent["number"]},
             "expires_at": int(time.time()) + self.SESSION_LIFETIME_SECONDS,
             "line_items": [
                 {
                     "quantity": 1,
                     "price_data": {
-                        "currency": order.currency.lower(),
-                        "unit_amount": to_minor_units(order.total),
-                        "product_data": {"name": f"Order {order.number}"},
+                        "currency": sent["currency"].lower(),
+                        "unit_amount": to_minor_units(sent["total"]),
+                        "product_data": {"name": f"Order {sent['number']}"},
                     },
                 }
             ],
