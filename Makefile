@@ -19,6 +19,7 @@ install: $(STAMP)
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py ensure_roles
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py ensure_owner
 	$(BIN)/python manage.py runserver 127.0.0.1:8000

@@ -1,11 +1,15 @@
+from allauth.account.admin import EmailAddressAdmin as BaseEmailAddressAdmin
+from allauth.account.models import EmailAddress
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from candor.privacy.admin_masking import MaskPersonalData
 
 from . import services
 from .models import AccountEvent, Address, User
 
 
-class AddressInline(admin.StackedInline):
+class AddressInline(MaskPersonalData, admin.StackedInline):
     model = Address
     extra = 0
     fields = [
@@ -22,7 +26,7 @@ class AddressInline(admin.StackedInline):
     readonly_fields = ["is_default_shipping", "is_default_billing"]
 
 
-class AccountEventInline(admin.TabularInline):
+class AccountEventInline(MaskPersonalData, admin.TabularInline):
     """The audit trail: read-only, written only by the services."""
 
     model = AccountEvent
@@ -58,7 +62,7 @@ def disable_accounts(modeladmin, request, queryset):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(MaskPersonalData, BaseUserAdmin):
     ordering = ["email"]
     list_display = [
         "email",
@@ -90,3 +94,12 @@ class UserAdmin(BaseUserAdmin):
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []
+
+
+# allauth's address list shows every account's addresses: the same masking as the users (P15).
+admin.site.unregister(EmailAddress)
+
+
+@admin.register(EmailAddress)
+class EmailAddressAdmin(MaskPersonalData, BaseEmailAddressAdmin):
+    pass

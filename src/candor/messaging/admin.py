@@ -2,11 +2,13 @@ from django.contrib import admin
 from django.db.models import Count, Q
 from django.utils.html import format_html
 
+from candor.privacy.admin_masking import MaskPersonalData
+
 from .models import OutboxMessage, Subscription, SubscriptionEvent, SubscriptionStatus, Topic
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(MaskPersonalData, admin.ModelAdmin):
     """The local outbox: in embedded mode this is where staff read what the shop sent."""
 
     list_display = ["created_at", "to_email", "subject", "mail_class", "status", "attempts"]
@@ -52,7 +54,7 @@ class SubscriptionEventInline(admin.TabularInline):
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(admin.ModelAdmin):
+class SubscriptionAdmin(MaskPersonalData, admin.ModelAdmin):
     """Consent is given and withdrawn by the person, never edited by staff (P7)."""
 
     list_display = ["email", "topic", "status", "source", "requested_at", "confirmed_at"]

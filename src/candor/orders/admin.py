@@ -8,8 +8,9 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from candor.core.admin_actions import action_with_form
+from candor.privacy.admin_masking import MaskPersonalData
 
-from . import services
+from . import manifest, services
 from .forms import PhoneOrderForm
 from .models import (
     Order,
@@ -176,7 +177,7 @@ def _ship(request, queryset, data):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(MaskPersonalData, admin.ModelAdmin):
     list_display = [
         "number",
         "created_at",
@@ -250,6 +251,11 @@ class OrderAdmin(admin.ModelAdmin):
                 "phone/",
                 self.admin_site.admin_view(self.phone_order_view),
                 name="orders_order_phone",
+            ),
+            path(
+                "<int:pk>/manifest.<str:fmt>",
+                self.admin_site.admin_view(manifest.download_view),
+                name="orders_order_manifest",
             ),
             *super().get_urls(),
         ]

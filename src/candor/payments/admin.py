@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from candor.privacy.admin_masking import MaskPersonalData
+
 from .models import Payment, PaymentSettings, WebhookEvent
 
 
@@ -13,7 +15,7 @@ class PaymentSettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(MaskPersonalData, admin.ModelAdmin):
     list_display = ["created_at", "order", "method", "amount", "currency", "status"]
     list_filter = ["method", "status"]
     search_fields = ["order__number", "provider_reference"]
@@ -27,7 +29,7 @@ class PaymentAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(admin.ModelAdmin):
+class WebhookEventAdmin(MaskPersonalData, admin.ModelAdmin):
     list_display = ["received_at", "provider", "event_type", "event_id"]
     list_filter = ["provider", "event_type"]
 

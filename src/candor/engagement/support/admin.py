@@ -13,6 +13,7 @@ from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 
+from candor.privacy.admin_masking import MaskPersonalData
 from candor.privacy.card_numbers import MASKED_NOTICE
 
 from . import services
@@ -21,7 +22,7 @@ from .models import Attachment, Feedback, Message, Thread
 
 
 @admin.register(Thread)
-class ThreadAdmin(admin.ModelAdmin):
+class ThreadAdmin(MaskPersonalData, admin.ModelAdmin):
     list_display = ["number", "subject", "status", "assignee", "name", "last_activity_at"]
     list_filter = ["status", ("assignee", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["assignee"]

@@ -7,11 +7,12 @@ their choice on the cookie page, which writes a new record.
 
 from django.contrib import admin
 
+from ..admin_masking import MaskPersonalData
 from ..models import ConsentRecord
 
 
 @admin.register(ConsentRecord)
-class ConsentRecordAdmin(admin.ModelAdmin):
+class ConsentRecordAdmin(MaskPersonalData, admin.ModelAdmin):
     list_display = ["created_at", "user", "allowed", "policy_version", "source", "gpc"]
     list_filter = ["source", "gpc", "policy_version"]
     search_fields = ["user__email"]

@@ -6,13 +6,14 @@ retention job, as the data map declares."""
 from django.contrib import admin
 from django.http import HttpRequest
 
+from ..admin_masking import MaskPersonalData
 from ..models import RequestLog
 
 PERMISSION = "privacy.read_request_logs"
 
 
 @admin.register(RequestLog)
-class RequestLogAdmin(admin.ModelAdmin):
+class RequestLogAdmin(MaskPersonalData, admin.ModelAdmin):
     list_display = ["at", "method", "path", "status", "ip", "browser", "os", "user_id"]
     list_filter = ["status", ("at", admin.DateFieldListFilter), "method", "ip_truncated"]
     search_fields = ["path"]
