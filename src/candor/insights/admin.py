@@ -16,7 +16,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from . import charts, partner_report, queries
+from . import charts, partner_report, queries, releases
 from .forms import PeriodForm, default_period
 from .models import PageViewDay, PartnerReport
 from .suppression import TOTAL
@@ -163,6 +163,8 @@ class PartnerReportAdmin(admin.ModelAdmin):
             ],
             grids=_grids(report),
             charts=_charts(report),
+            released=releases.released_periods(),
+            clash=releases.overlapping(report.start, report.end).first(),
         )
         return TemplateResponse(request, "admin/insights/partnerreport/report.html", context)
 
@@ -175,9 +177,12 @@ class PartnerReportAdmin(admin.ModelAdmin):
         if not form.is_valid():
             reasons = "; ".join(e for errors in form.errors.values() for e in errors)
             return HttpResponse(reasons, status=400, content_type="text/plain; charset=utf-8")
-        report = partner_report.build(
-            start=form.cleaned_data["start"], end=form.cleaned_data["end"]
-        )
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+        try:
+            releases.release(first_day=start, last_day=end, acting_user=request.user)
+        except releases.ReleaseRefused as refused:
+            return HttpResponse(str(refused), status=409, content_type="text/plain; charset=utf-8")
+        report = partner_report.build(start=start, end=end)
         found = report.table(table)
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = (
