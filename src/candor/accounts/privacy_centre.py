@@ -8,10 +8,12 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from candor.privacy.disclosures import records_for
 from candor.privacy.models import ConsentRecord, PolicyVersion
 from candor.privacy.rights import services as rights
 from candor.privacy.rights.models import RequestKind, RightsRequest
 from candor.privacy.rights.views import status_context
+from candor.privacy.staff_access import count_for as staff_access_count
 from candor.privacy.subjects import Subject
 
 from .services import restrict_processing
@@ -37,10 +39,6 @@ def policy_versions_for(user) -> list[PolicyVersion]:
 
 def disclosures_for(user) -> list:
     """The disclosure ledger's rows about this customer, where the ledger is installed."""
-    try:
-        from candor.privacy.disclosures import records_for
-    except ImportError:
-        return []
     return list(records_for(subject_for(user)))
 
 
@@ -52,6 +50,7 @@ def privacy(request):
         "consents": list(ConsentRecord.objects.filter(user=user)[:50]),
         "policy_versions": policy_versions_for(user),
         "disclosures": disclosures_for(user),
+        "staff_views": staff_access_count(user.pk),
     }
     return render(request, "accounts/privacy.html", context)
 

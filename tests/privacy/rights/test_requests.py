@@ -180,7 +180,7 @@ def member(client):
 def test_p20_x2_privacy_centre_lists_everything_in_pinned_queries(
     client, member, django_assert_num_queries
 ):
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         response = client.get("/account/privacy/")
     assert response.status_code == 200
     for text in (
@@ -414,3 +414,22 @@ def test_p20_reminders_go_to_the_assignee_or_privacy_officers_once_a_day(committ
     assert mails_to("clerk@example.com") == []
     assert not later.events.filter(action="reminded").exists()
     assert committed(services.send_reminders, now=now + timedelta(hours=1)) == 0
+
+
+def test_p15_p20_the_privacy_centre_counts_what_staff_revealed(client, member):
+    """Each reveal of the customer's details by staff is counted for them; refused attempts
+    (nothing shown) are not."""
+    from candor.privacy.staff_access import RevealRefused, reveal
+
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    assert (
+        b"No member of our staff has revealed your personal details."
+        in client.get("/account/privacy/").content
+    )
+    for reason in ("Courier asked for the address", "Customer called about delivery"):
+        reveal(obj=member, family="contact", reason=reason, acting_user=staff, may_view_record=True)
+    with pytest.raises(RevealRefused):
+        reveal(obj=member, family="contact", reason="?", acting_user=staff, may_view_record=True)
+
+    html = client.get("/account/privacy/").content.decode()
+    assert "Our staff revealed your personal details 2 times" in html
