@@ -214,6 +214,30 @@ def test_p20_download_builds_a_zip_mails_a_signed_link_that_expires(
     assert Client().get(path).status_code == 410
 
 
+def test_p20_the_export_file_is_removed_once_its_link_has_expired(client, member, committed):
+    """The ZIP holds everything about the customer: it goes when its link can no longer fetch
+    it, and the request records that it went."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    committed(client.post, "/account/privacy/download/")
+    request = RightsRequest.objects.get()
+    storage = services.private_storage()
+    assert storage.exists(request.export_file)
+
+    assert services.remove_expired_exports() == 0  # the link still works
+    from django.conf import settings
+
+    later = timezone.now() + timedelta(days=settings.RIGHTS_EXPORT_LINK_DAYS, minutes=1)
+    assert services.remove_expired_exports(now=later) == 1
+    assert not storage.exists(request.export_file)
+    request.refresh_from_db()
+    assert request.export_file == ""
+    assert request.events.filter(action="export_removed").count() == 1
+    assert services.remove_expired_exports(now=later) == 0
+
+
 def test_p20_restriction_from_the_centre_completes_without_staff(client, member, committed):
     committed(client.post, "/account/privacy/restrict/")
     member.refresh_from_db()

@@ -117,6 +117,7 @@ class EventAction(models.TextChoices):
     REFUSED = "refused", "Refused"
     REMINDED = "reminded", "Reminder sent"
     DOWNLOADED = "downloaded", "Export downloaded"
+    EXPORT_REMOVED = "export_removed", "Export file removed"
 
 
 class RightsRequestEvent(models.Model):

@@ -531,6 +531,22 @@ def export_for_link(token: str) -> tuple[RightsRequest, bytes]:
     return request, data
 
 
+def remove_expired_exports(*, now=None) -> int:
+    """Delete the ZIP of every access request whose download link has expired: the copy of
+    everything we hold about someone should not outlive the link that gives it to them.
+    Returns how many files were removed; safe to repeat."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.RIGHTS_EXPORT_LINK_DAYS)
+    removed = 0
+    stale = RightsRequest.objects.filter(completed_at__lt=cutoff).exclude(export_file="")
+    for request in stale.only("pk", "export_file"):
+        private_storage().delete(request.export_file)  # no error if already gone
+        RightsRequest.objects.filter(pk=request.pk).update(export_file="")
+        _event(request, EventAction.EXPORT_REMOVED, note="the download link had expired")
+        removed += 1
+    return removed
+
+
 # --- reminders ------------------------------------------------------------------------------
 
 REMIND_WITHIN = timedelta(days=2)

@@ -27,3 +27,11 @@ def send_rights_reminders() -> int:
     from .services import send_reminders
 
     return send_reminders()
+
+
+@shared_task(ignore_result=True)
+def remove_expired_exports() -> int:
+    """Beat entry "rights-export-cleanup": export files whose download link has expired."""
+    from .services import remove_expired_exports as remove
+
+    return remove()
