@@ -13,6 +13,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from .. import legal, transfer
+from ..admin_masking import MaskPersonalData
 from ..ledger_models import (
     DisclosureRecord,
     LegalDocument,
@@ -41,7 +42,7 @@ class TransferForm(forms.Form):
 
 
 @admin.register(DisclosureRecord)
-class DisclosureRecordAdmin(ReadOnly):
+class DisclosureRecordAdmin(MaskPersonalData, ReadOnly):
     list_display = ["at", "recipient", "model", "rows", "purpose", "reference", "subject_email"]
     list_filter = ["recipient", "purpose", "whole_shop", "withheld"]
     search_fields = ["reference", "subject_email"]
@@ -89,7 +90,7 @@ class DisclosureRecordAdmin(ReadOnly):
 
 
 @admin.register(RecipientNotice)
-class RecipientNoticeAdmin(ReadOnly):
+class RecipientNoticeAdmin(MaskPersonalData, ReadOnly):
     list_display = ["created_at", "recipient", "reason", "request_ref", "forwarded_at"]
     list_filter = ["recipient", "reason", ("forwarded_at", admin.EmptyFieldListFilter)]
     actions = ["mark_forwarded"]
@@ -145,7 +146,7 @@ class DecisionForm(forms.Form):
 
 
 @admin.register(LegalRequest)
-class LegalRequestAdmin(admin.ModelAdmin):
+class LegalRequestAdmin(MaskPersonalData, admin.ModelAdmin):
     form = LegalRequestForm
     list_display = ["__str__", "received_at", "instrument", "status", "customer_notice_barred"]
     list_filter = ["status", "customer_notice_barred"]

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
 
+from ..admin_masking import MaskPersonalData
 from ..rights import services
 from ..rights.forms import RefuseForm
 from ..rights.models import OPEN_STATUSES, RightsRequest, RightsRequestEvent
@@ -29,7 +30,7 @@ class EventInline(admin.TabularInline):
 
 
 @admin.register(RightsRequest)
-class RightsRequestAdmin(admin.ModelAdmin):
+class RightsRequestAdmin(MaskPersonalData, admin.ModelAdmin):
     list_display = ["pk", "kind", "email", "status", "assignee", "due_at", "overdue"]
     list_filter = ["status", "kind"]
     search_fields = ["email"]
