@@ -313,3 +313,33 @@ def test_p14_p15_staff_with_personal_data_permissions_must_enrol_two_factor(orde
     assert client.get(index["Location"])["Location"] == "/accounts/2fa/totp/activate/"
     assert refused.status_code == 302
     assert StaffAccessRecord.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_p15_p20_erasure_keeps_access_records_but_not_the_reasons_staff_typed():
+    """A reason may name the customer; erasure empties it and unlinks the record, which stays
+    as proof that access was controlled. The export lists the reveals, not who made them."""
+    from candor.privacy.erasure import erase_subject
+    from candor.privacy.export import export_subject
+    from candor.privacy.staff_access import reveal
+    from candor.privacy.subjects import Subject
+
+    customer = UserFactory(first_name="Zarmina", last_name="Qureshi", email="zq@example.com")
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    reveal(
+        obj=customer,
+        family="contact",
+        reason="Zarmina Qureshi phoned about her parcel",
+        acting_user=staff,
+        may_view_record=True,
+    )
+    subject = Subject(user_id=customer.pk, emails=frozenset({"zq@example.com"}))
+
+    exported = export_subject(subject)["privacy_access"]["privacy.StaffAccessRecord"]
+    assert [(row["family"], "staff" in row) for row in exported] == [("contact", False)]
+
+    erase_subject(subject)
+
+    record = StaffAccessRecord.objects.get()
+    assert (record.reason, record.subject_user_id) == ("(erased with the customer's data)", None)
+    assert not StaffAccessRecord.objects.filter(reason__icontains="Zarmina").exists()

@@ -160,6 +160,7 @@ def snapshot() -> dict[str, dict[str, dict[str, Any]]]:
 # label in own_datamap.py; importing it here lets autodiscovery of "datamap" modules find them.
 # Staff access records (P15): privacy/access_datamap.py.
 from . import access_datamap as _access_datamap  # noqa: E402, F401
+from . import access_subject_data as _access_subject_data  # noqa: E402, F401
 from . import own_datamap  # noqa: E402, F401
 
 # The privacy app's own holder for exports and erasure (P20): privacy/subject_data.py.
