@@ -108,6 +108,24 @@ def test_p6_the_same_form_sent_twice_is_stored_once(client, built):
     assert Answer.objects.count() == 4
 
 
+def test_p6_one_connection_cannot_skew_a_survey_with_guest_answers(client, built):
+    """Guests cannot be told apart: a connection gets three guest answers a day per survey,
+    then a clear refusal that stores nothing; signed-in customers are not limited by it."""
+    from candor.engagement.surveys.views import GUEST_LIMIT_MESSAGE
+
+    for _ in range(3):
+        assert client.post(url(built), answers(built)).status_code == 302
+    before = stored()
+
+    refused = client.post(url(built), answers(built))
+
+    assert refused.status_code == 429
+    assert error_of(refused) == GUEST_LIMIT_MESSAGE
+    assert stored() == before
+    client.force_login(UserFactory())
+    assert client.post(url(built), answers(built)).status_code == 302
+
+
 def test_p6_a_survey_closed_to_guests_asks_them_to_sign_in_and_stores_nothing(client, db):
     from .conftest import build_survey
 

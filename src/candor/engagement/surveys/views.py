@@ -8,7 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from candor.core import rate_limits
 from candor.privacy.card_numbers import MASKED_NOTICE
+from candor.privacy.request_logs import client_ip
 
 from . import queries, services
 from .forms import AnswerForm
@@ -26,6 +28,15 @@ def _survey_or_404(slug: str):
     if survey is None:  # drafts are not public
         raise Http404(NOT_FOUND)
     return survey
+
+
+# Guests cannot be told apart, so one connection's answers to a survey are capped per day
+# (counted in the cache, never stored): otherwise anyone could skew the results at will.
+GUEST_ANSWERS_PER_DAY = 3
+GUEST_LIMIT_MESSAGE = (
+    "This survey has been answered several times from your connection today. Thank you: "
+    "please try again tomorrow, or sign in to answer."
+)
 
 
 @require_http_methods(["GET", "POST"])
@@ -55,6 +66,15 @@ def survey_detail(request, slug):
         return render(request, "surveys/survey.html", context)
     if not form.is_valid():
         return render(request, "surveys/survey.html", context, status=400)
+    if user is None and not rate_limits.allow(
+        "surveys",
+        f"guest:{survey.pk}",
+        client_ip(request) or "",
+        limit=GUEST_ANSWERS_PER_DAY,
+        seconds=24 * 3600,
+    ):
+        context["error"] = GUEST_LIMIT_MESSAGE
+        return render(request, "surveys/survey.html", context, status=429)
     try:
         submitted = services.submit_response(
             survey=survey,
