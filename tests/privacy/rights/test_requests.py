@@ -457,3 +457,17 @@ def test_p15_p20_the_privacy_centre_counts_what_staff_revealed(client, member):
 
     html = client.get("/account/privacy/").content.decode()
     assert "Our staff revealed your personal details 2 times" in html
+
+
+def test_p20_p8_a_restricted_customer_still_gets_their_order_mail(place, variant):
+    """Restriction stops marketing, analytics counting and publication, not the service the
+    customer asked for: the order is taken and its mail goes out."""
+    from candor.accounts.services import restrict_processing
+    from candor.messaging.models import MailClass
+
+    buyer = UserFactory(email="ayesha@example.com")
+    restrict_processing(user=buyer, restricted=True)
+    order = place({variant.pk: 1}, user=buyer)
+
+    mail = OutboxMessage.objects.get(idempotency_key=f"order:{order.number}:placed")
+    assert (mail.to_email, mail.mail_class) == ("ayesha@example.com", MailClass.TRANSACTIONAL)
