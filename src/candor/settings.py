@@ -409,9 +409,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "candor.privacy.rights.tasks.send_rights_reminders",
         "schedule": crontab(hour="8,14", minute=0),
     },
-    # Export files (everything about a person) once their download link has expired.
-    "rights-export-cleanup": {
-        "task": "candor.privacy.rights.tasks.remove_expired_exports",
+    # Export files (everything about a person) once their download link has expired, and
+    # requests whose verification link expired unused.
+    "rights-housekeeping": {
+        "task": "candor.privacy.rights.tasks.housekeeping",
         "schedule": crontab(hour=4, minute=15),
     },
     # Image files of support conversations the retention job deleted (P5).

@@ -427,6 +427,10 @@ def test_p20_reminders_go_to_the_assignee_or_privacy_officers_once_a_day(committ
     later = services.file_request(kind="stop_mail", email="later@example.com").request
     mine = services.file_request(kind="restriction", email="mine@example.com").request
     now = timezone.now()
+    # Only verified requests are worked (and reminded of); unverified ones wait for the owner.
+    RightsRequest.objects.update(status="verified")
+    unverified = services.file_request(kind="access", email="nobody@example.com").request
+    RightsRequest.objects.filter(pk=unverified.pk).update(due_at=now - timedelta(days=1))
     RightsRequest.objects.filter(pk=soon.pk).update(due_at=now + timedelta(days=1))
     RightsRequest.objects.filter(pk=mine.pk).update(
         due_at=now - timedelta(hours=1), assignee=assignee
@@ -437,6 +441,7 @@ def test_p20_reminders_go_to_the_assignee_or_privacy_officers_once_a_day(committ
     assert "Overdue" in mails_to("assignee@example.com")[0].subject
     assert mails_to("clerk@example.com") == []
     assert not later.events.filter(action="reminded").exists()
+    assert not unverified.events.filter(action="reminded").exists()
     assert committed(services.send_reminders, now=now + timedelta(hours=1)) == 0
 
 
@@ -471,3 +476,34 @@ def test_p20_p8_a_restricted_customer_still_gets_their_order_mail(place, variant
 
     mail = OutboxMessage.objects.get(idempotency_key=f"order:{order.number}:placed")
     assert (mail.to_email, mail.mail_class) == ("ayesha@example.com", MailClass.TRANSACTIONAL)
+
+
+def test_p20_a_strangers_unverified_requests_do_not_block_the_owner(client, member, committed):
+    """Anyone can file a request for any address; until it is verified it stands in nobody's
+    way: the signed-in owner's own request is filed and carried out."""
+    for kind in ("access", "erasure"):
+        stranger = committed(services.file_request, kind=kind, email="member@example.com").request
+        assert (stranger.status, stranger.user) == ("received", None)
+
+    committed(client.post, "/account/privacy/download/")
+    mine = RightsRequest.objects.get(kind="access", user=member)
+    assert mine.status == "done"
+    response = client.post("/account/privacy/delete/")
+    erasure = RightsRequest.objects.get(kind="erasure", user=member)
+    assert response["Location"] == f"/account/privacy/requests/{erasure.pk}/"
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_p20_unverified_requests_expire_with_their_link(committed):
+    from django.conf import settings
+
+    filed = committed(services.file_request, kind="access", email="late@example.com").request
+    assert services.expire_unverified() == 0
+    later = timezone.now() + timedelta(days=settings.RIGHTS_REQUEST_LINK_DAYS, minutes=1)
+    assert services.expire_unverified(now=later) == 1
+    filed.refresh_from_db()
+    assert (filed.status, filed.refusal_reason) == (
+        "refused",
+        "The address was not confirmed before the link expired.",
+    )
+    assert services.expire_unverified(now=later) == 0

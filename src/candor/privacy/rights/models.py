@@ -26,6 +26,7 @@ class RequestStatus(models.TextChoices):
 
 
 OPEN_STATUSES = (RequestStatus.RECEIVED, RequestStatus.VERIFIED, RequestStatus.IN_PROGRESS)
+VERIFIED_OPEN = (RequestStatus.VERIFIED, RequestStatus.IN_PROGRESS)
 
 
 class RightsRequest(models.Model):
@@ -79,9 +80,11 @@ class RightsRequest(models.Model):
         permissions = [("work_rightsrequest", "Can work rights requests (privacy)")]
         constraints = [
             # One open request of a kind per address: a double submission finds the first.
+            # Once verified: an unverified request (anyone can file one for any address)
+            # must not block the address's owner.
             models.UniqueConstraint(
                 fields=["kind", "email"],
-                condition=models.Q(status__in=["received", "verified", "in_progress"]),
+                condition=models.Q(status__in=["verified", "in_progress"]),
                 name="privacy_rights_one_open_per_kind",
             )
         ]

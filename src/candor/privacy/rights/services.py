@@ -36,6 +36,7 @@ from ..subjects import Subject
 from . import hooks, links
 from .models import (
     OPEN_STATUSES,
+    VERIFIED_OPEN,
     EventAction,
     RequestKind,
     RequestStatus,
@@ -151,7 +152,7 @@ def file_request(
     masked = mask_card_numbers(details.strip())
     corrections = {k: v.strip() for k, v in (corrections or {}).items() if k in CORRECTABLE}
     corrections = {k: mask_card_numbers(v).text for k, v in corrections.items() if v}
-    existing = _open_request(kind, email)
+    existing = _open_request(kind, email, user)
     if existing is not None:
         return Filed(existing, created=False)
     now = timezone.now()
@@ -181,15 +182,29 @@ def file_request(
                 _mail(request, "received")
                 _after_verification(request, acting_user=user)
     except IntegrityError:  # the same request, submitted twice at once
-        existing = _open_request(kind, email)
+        existing = _open_request(kind, email, user)
         if existing is None:
             raise
         return Filed(existing, created=False)
     return Filed(request, created=True, masked=masked.changed)
 
 
-def _open_request(kind: str, email: str) -> RightsRequest | None:
-    return RightsRequest.objects.filter(kind=kind, email=email, status__in=OPEN_STATUSES).first()
+def _open_request(kind: str, email: str, user: Any = None) -> RightsRequest | None:
+    """The open request a new one repeats, if any. Anyone can file an unverified request for
+    any address, so it never stands in for the owner's: a signed-in customer's repeat is one of
+    their own or a verified one for the address (which then becomes theirs); a guest's repeat
+    is a guest request for the address."""
+    same = RightsRequest.objects.filter(kind=kind, email=email)
+    if user is None:
+        return same.filter(status__in=OPEN_STATUSES, user__isnull=True).first()
+    found = (
+        same.filter(status__in=OPEN_STATUSES, user=user).first()
+        or same.filter(status__in=VERIFIED_OPEN).first()
+    )
+    if found is not None and found.user_id is None:
+        RightsRequest.objects.filter(pk=found.pk).update(user=user, account_id=user.pk)
+        found.user, found.account_id = user, user.pk
+    return found
 
 
 def request_from_link(token: str) -> RightsRequest:
@@ -218,6 +233,19 @@ def verify(*, request: RightsRequest) -> RightsRequest:
     with transaction.atomic():
         locked = RightsRequest.objects.select_for_update().get(pk=request.pk)
         if locked.status != RequestStatus.RECEIVED:
+            return locked
+        other = (
+            RightsRequest.objects.filter(
+                kind=locked.kind, email=locked.email, status__in=VERIFIED_OPEN
+            )
+            .exclude(pk=locked.pk)
+            .first()
+        )
+        if other is not None:  # the owner already has this request under way
+            locked.status = RequestStatus.REFUSED
+            locked.refusal_reason = f"The same request is already under way ({other.pk})."
+            locked.save(update_fields=["status", "refusal_reason"])
+            _event(locked, EventAction.REFUSED, note=locked.refusal_reason)
             return locked
         locked.status = RequestStatus.VERIFIED
         locked.verified_at = timezone.now()
@@ -547,6 +575,24 @@ def remove_expired_exports(*, now=None) -> int:
     return removed
 
 
+def expire_unverified(*, now=None) -> int:
+    """Close every request whose verification link has expired unused: nobody showed they
+    hold the address, and it should not sit in the queue or stand in anyone's way."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.RIGHTS_REQUEST_LINK_DAYS)
+    reason = "The address was not confirmed before the link expired."
+    expired = 0
+    for request in RightsRequest.objects.filter(
+        status=RequestStatus.RECEIVED, received_at__lt=cutoff
+    ):
+        RightsRequest.objects.filter(pk=request.pk, status=RequestStatus.RECEIVED).update(
+            status=RequestStatus.REFUSED, refusal_reason=reason
+        )
+        _event(request, EventAction.REFUSED, note=reason)
+        expired += 1
+    return expired
+
+
 # --- reminders ------------------------------------------------------------------------------
 
 REMIND_WITHIN = timedelta(days=2)
@@ -571,7 +617,7 @@ def send_reminders(*, now=None) -> int:
     within two days or overdue; at most once a day per request. Returns requests reminded."""
     now = now or timezone.now()
     due = list(
-        RightsRequest.objects.filter(status__in=OPEN_STATUSES, due_at__lte=now + REMIND_WITHIN)
+        RightsRequest.objects.filter(status__in=VERIFIED_OPEN, due_at__lte=now + REMIND_WITHIN)
         .filter(Q(last_reminded_at__isnull=True) | Q(last_reminded_at__lte=now - REMIND_EVERY))
         .select_related("assignee")
     )

@@ -30,8 +30,9 @@ def send_rights_reminders() -> int:
 
 
 @shared_task(ignore_result=True)
-def remove_expired_exports() -> int:
-    """Beat entry "rights-export-cleanup": export files whose download link has expired."""
-    from .services import remove_expired_exports as remove
+def housekeeping() -> tuple[int, int]:
+    """Beat entry "rights-housekeeping": export files whose download link has expired, and
+    requests whose verification link expired unused."""
+    from .services import expire_unverified, remove_expired_exports
 
-    return remove()
+    return remove_expired_exports(), expire_unverified()
