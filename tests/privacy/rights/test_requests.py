@@ -287,6 +287,20 @@ def test_p20_a_staff_members_erasure_waits_for_staff(committed):
     ).exists()
 
 
+def test_p20_a_guest_erasure_of_a_staff_members_address_waits_for_staff(committed):
+    """Verified by the mailed link, a guest's erasure reaches the account holding the address:
+    a staff account is never erased without staff."""
+    staff = UserFactory(email="clerk@example.com", is_staff=True)
+    filed = committed(services.file_request, kind="erasure", email="Clerk@example.com").request
+    committed(services.verify, request=filed)
+    committed(services.confirm_erasure, request=filed, acting_user=None)
+
+    filed.refresh_from_db()
+    staff.refresh_from_db()
+    assert filed.status == RequestStatus.VERIFIED
+    assert (staff.email, staff.is_active) == ("clerk@example.com", True)
+
+
 def test_p20_an_erasure_does_not_run_before_confirmation():
     user = UserFactory(email="wait@example.com")
     request = services.file_request(kind="erasure", email=user.email, user=user).request

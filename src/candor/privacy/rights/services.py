@@ -292,12 +292,19 @@ def _schedule_run(request: RightsRequest) -> None:
 
 
 def erasure_is_safe(request: RightsRequest) -> bool:
-    """Whether an erasure may run without staff: never for a staff member's account (their
-    name is on records the shop must keep); otherwise yes."""
-    if request.account_id is None:
-        return True
-    user = get_user_model().objects.filter(pk=request.account_id).first()
-    return user is None or not (user.is_staff or user.is_superuser)
+    """Whether an erasure may run without staff: never when it reaches a staff member's
+    account (their name is on records the shop must keep); otherwise yes."""
+    return not covered_accounts(request).filter(Q(is_staff=True) | Q(is_superuser=True)).exists()
+
+
+def covered_accounts(request: RightsRequest):
+    """The accounts a request reaches: its own, and any whose sign-in or verified address is
+    one it covers (a guest's erasure of an address erases the account that holds it)."""
+    emails = {e.lower() for e in (request.emails or [request.email]) if e}
+    found = Q(email__in=emails) | Q(emailaddress__email__in=emails)
+    if request.account_id is not None:
+        found |= Q(pk=request.account_id)
+    return get_user_model().objects.filter(found).distinct()
 
 
 def confirm_erasure(*, request: RightsRequest, acting_user: Any = None) -> RightsRequest:
