@@ -169,3 +169,29 @@ def test_export_preview_and_erasure_cost_does_not_grow_with_orders(place, varian
     small = _queries(lambda s: committed(erase_subject, s), subjects[0])
     large = _queries(lambda s: committed(erase_subject, s), subjects[1])
     assert small == large
+
+
+@pytest.mark.django_db
+def test_p20_the_back_office_log_is_matched_by_the_whole_address():
+    """An export (and an erasure) of bob@example.com takes nothing about jimbob@example.com."""
+    from django.contrib.admin.models import CHANGE, LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    from candor.privacy.export import export_subject
+    from candor.privacy.subjects import Subject
+    from tests.factories import UserFactory
+
+    staff = UserFactory(is_staff=True)
+    bob = UserFactory(email="bob@example.com")
+    kind = ContentType.objects.get_for_model(bob)
+    for repr_ in ("jimbob@example.com", "bob@example.com", "Subscription of bob@example.com."):
+        LogEntry.objects.create(
+            user=staff, content_type=kind, object_id="0", object_repr=repr_, action_flag=CHANGE
+        )
+
+    exported = export_subject(Subject(user_id=bob.pk, emails=frozenset({"bob@example.com"})))
+    rows = exported["accounts"]["admin.LogEntry"]
+    assert sorted(row["object_repr"] for row in rows) == [
+        "Subscription of bob@example.com.",
+        "bob@example.com",
+    ]

@@ -10,6 +10,7 @@ account lose the address they were labelled with.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from allauth.account.models import EmailAddress, EmailConfirmation
@@ -22,7 +23,9 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from phonenumber_field.phonenumber import PhoneNumber, to_python
 
+from candor.core.models import ShopSettings
 from candor.privacy.registry import Counts, Holder, counts, email_q, export_rows
 from candor.privacy.subjects import ERASED_DOMAIN, Subject, addresses, placeholder_email
 
@@ -88,7 +91,10 @@ def _admin_log(subject: Subject, users: QuerySet[User]) -> QuerySet[LogEntry]:
         object_id__in=[str(pk) for pk in users.values_list("pk", flat=True)],
     )
     for email in sorted(addresses(subject)):
-        about |= Q(object_repr__icontains=email) | Q(change_message__icontains=email)
+        # The whole address, not a part of another ("bob@" inside "jimbob@").
+        # A full stop ends a sentence, not the address, unless more of a domain follows.
+        whole = rf"(^|[^a-z0-9._%+-]){re.escape(email)}($|[^a-z0-9.-]|\.($|[^a-z0-9-]))"
+        about |= Q(object_repr__iregex=whole) | Q(change_message__iregex=whole)
     return LogEntry.objects.filter(about)
 
 
@@ -148,9 +154,20 @@ def erase(subject: Subject) -> Counts:
 
 
 def correct(subject: Subject, details: dict[str, str]) -> int:
-    """Apply corrected account details: first_name, last_name, phone (other keys ignored);
-    the number of accounts changed."""
-    changes = {k: v for k, v in details.items() if k in ("first_name", "last_name", "phone")}
+    """Apply corrected account details: a full "name" (or first_name / last_name) and a
+    "phone", which must be a valid number (one that is not is left for staff); other keys are
+    ignored. Returns the number of accounts changed."""
+    changes: dict[str, str] = {}
+    if details.get("name", "").strip():
+        first, _, last = details["name"].strip().partition(" ")
+        changes.update(first_name=first[:150], last_name=last.strip()[:150])
+    for key in ("first_name", "last_name"):
+        if details.get(key, "").strip():
+            changes[key] = details[key].strip()[:150]
+    if details.get("phone", "").strip():
+        phone = to_python(details["phone"], region=ShopSettings.load().country.code)
+        if isinstance(phone, PhoneNumber) and phone.is_valid():
+            changes["phone"] = phone.as_e164
     if not changes:
         return 0
     return _users(subject).update(**changes)

@@ -521,3 +521,39 @@ def test_p20_unverified_requests_expire_with_their_link(committed):
         "The address was not confirmed before the link expired.",
     )
     assert services.expire_unverified(now=later) == 0
+
+
+def test_p20_a_correction_applies_the_name_and_a_valid_phone(member, committed):
+    filed = committed(
+        services.file_request,
+        kind="correction",
+        email=member.email,
+        user=member,
+        corrections={"name": "Mina Raza Khan", "phone": "0300 1234567"},
+    ).request
+    filed.refresh_from_db()
+    member.refresh_from_db()
+    assert filed.status == RequestStatus.DONE
+    assert (member.first_name, member.last_name, str(member.phone)) == (
+        "Mina",
+        "Raza Khan",
+        "+923001234567",
+    )
+
+
+def test_p20_a_correction_with_nothing_valid_to_apply_waits_for_staff(member, committed):
+    """An invalid phone number is not stored; with nothing applied, the request stays open for
+    staff, and no recipient is told of a correction that did not happen."""
+    filed = committed(
+        services.file_request,
+        kind="correction",
+        email=member.email,
+        user=member,
+        corrections={"phone": "not a phone"},
+    ).request
+    filed.refresh_from_db()
+    member.refresh_from_db()
+    assert filed.status == RequestStatus.IN_PROGRESS
+    assert filed.events.filter(action="failed").exists()
+    assert str(member.phone or "") != "not a phone"
+    assert not filed.recipients_told

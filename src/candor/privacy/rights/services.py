@@ -457,6 +457,10 @@ def _run_correction(request: RightsRequest, acting_user: Any) -> dict[str, Any]:
         if holder.correct is not None:
             with transaction.atomic():
                 changed += holder.correct(subject, dict(request.corrections))
+    if not changed:  # nothing valid to apply (or nobody to apply it to): staff decide
+        raise RightsError(
+            "Nothing could be corrected automatically; staff will make the change by hand."
+        )
     _tell_recipients(request, "corrected", acting_user)
     return {"rows_changed": changed}
 
