@@ -425,6 +425,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "candor.insights.tasks.refresh_product_rankings",
         "schedule": crontab(minute=20),
     },
+    # Daily aggregates for the partner reports (P18): new days, and days whose orders changed.
+    "refresh-partner-aggregates": {
+        "task": "candor.insights.tasks.refresh_partner_aggregates",
+        "schedule": crontab(minute=35),
+    },
 }
 # How long an order may await payment, per method, before it is cancelled (hours).
 UNPAID_ORDER_HOURS = {

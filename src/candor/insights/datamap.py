@@ -2,7 +2,7 @@
 
 from candor.privacy.datamap import NOT_PERSONAL, YEAR, declare, declare_not_personal, keep, personal
 
-from .models import PageViewDay, PartnerReport, ReportRelease
+from .models import AggregateState, OrdersDay, PageViewDay, PartnerReport, ReportRelease, SalesDay
 
 declare(
     PageViewDay,
@@ -24,6 +24,26 @@ declare(
         ),
     },
     age_field="released_at",
+)
+# Daily aggregates for partner reports: sums and 64-bit sketches over a day's customers (one
+# hashed bit each, OR-ed), never an address or an order.
+declare(
+    SalesDay,
+    fields={
+        name: NOT_PERSONAL
+        for name in ("day", "country", "category_id", "items", "revenue", "lines", "sketch")
+    },
+)
+declare(
+    OrdersDay,
+    fields={name: NOT_PERSONAL for name in ("day", "country", "band", "orders", "sketch")},
+)
+declare(
+    AggregateState,
+    fields={
+        name: NOT_PERSONAL
+        for name in ("refreshed_through", "digest", "last_status_change_id", "refreshed_at")
+    },
 )
 declare_not_personal(
     PartnerReport, reason="No table: the entry and permission for partner reports (aggregates)."

@@ -66,3 +66,76 @@ class ReportRelease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.first_day:%Y-%m-%d} to {self.last_day:%Y-%m-%d}"
+
+
+class SalesDay(models.Model):
+    """One local day's counted order lines of one shipping country and product category, for
+    the partner reports (P18): sums, and a sketch of the customers (insights.people), never who
+    they are. Written only by insights.daily from the same queries the report runs."""
+
+    day = models.DateField()
+    country = models.CharField(max_length=2)
+    # Not a foreign key: a figure stays as counted; NULL for lines whose product is gone.
+    category_id = models.IntegerField(null=True)
+    items = models.PositiveBigIntegerField()
+    revenue = models.DecimalField(max_digits=16, decimal_places=2)
+    lines = models.PositiveIntegerField()
+    sketch = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "country", "category_id"],
+                name="insights_one_sales_day",
+                nulls_distinct=False,
+            )
+        ]
+        verbose_name = "sales on a day"
+        verbose_name_plural = "sales by day"
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d} {self.country} {self.category_id}: {self.items}"
+
+
+class OrdersDay(models.Model):
+    """One local day's counted orders of one shipping country in one band of order total (P18):
+    how many, and a sketch of their customers."""
+
+    day = models.DateField()
+    country = models.CharField(max_length=2)
+    band = models.PositiveSmallIntegerField()
+    orders = models.PositiveIntegerField()
+    sketch = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "country", "band"], name="insights_one_orders_day"
+            )
+        ]
+        verbose_name = "orders on a day"
+        verbose_name_plural = "orders by day"
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d} {self.country} band {self.band}: {self.orders}"
+
+
+class AggregateState(models.Model):
+    """One row: which days SalesDay and OrdersDay hold, and what they were counted under.
+
+    `digest` fingerprints everything besides the orders that decides a day's figures (the
+    restricted customers, each variant's category, the bands, the time zone); when it differs
+    from the current one the stored days are not used. `last_status_change_id`: every change
+    of an order's status (and every new order) writes an OrderStatusChange; the days of
+    orders changed after this one are counted again."""
+
+    refreshed_through = models.DateField(null=True)
+    digest = models.CharField(max_length=64, blank=True)
+    last_status_change_id = models.BigIntegerField(default=0)
+    refreshed_at = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name = "daily aggregates state"
+
+    def __str__(self) -> str:
+        return f"aggregates through {self.refreshed_through}"

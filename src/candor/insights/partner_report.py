@@ -9,13 +9,14 @@ Three tables, each with row totals, column totals and a grand total:
 
 Every figure is computed by an aggregate query in the database: one GROUP BY over order
 lines (country, category) and one over orders (day, band, country), from which every total
-adds up; Python only adds up and arranges the few resulting rows. Then `suppression` decides
-what to withhold: any figure describing fewer than PARTNER_REPORT_MIN_CUSTOMERS (k)
-customers, and whatever would let a withheld figure, or a group of fewer than k, be worked
-out from the rest. Customers are told apart by order email (insights.counting); the
-addresses never leave the database, only counts do, and those are never released. How many
-customers each figure describes is known exactly on the side of k that matters, counted
-exactly only where cheap bounds leave it in doubt (insights.people).
+adds up; Python only adds up and arranges the few resulting rows (on PostgreSQL, days held
+fresh by the daily aggregates are read from them instead: insights.daily, same figures). Then
+`suppression` decides what to withhold: any figure describing fewer than
+PARTNER_REPORT_MIN_CUSTOMERS (k) customers, and whatever would let a withheld figure, or a
+group of fewer than k, be worked out from the rest. Customers are told apart by order email
+(insights.counting); the addresses never leave the database, only counts do, and those are
+never released. How many customers each figure describes is known exactly on the side of k
+that matters, counted exactly only where cheap bounds leave it in doubt (insights.people).
 
 All queries of a report read one snapshot (on PostgreSQL a REPEATABLE READ, READ ONLY
 transaction), so an order placed meanwhile cannot make a total disagree with its cells.
@@ -48,6 +49,7 @@ from candor.core.models import ShopSettings
 from candor.core.money import quantize
 from candor.orders.models import Order, OrderLine
 
+from . import daily
 from .counting import Restricted, counted, restricted_customers
 from .models import PageViewDay
 from .people import People, customers, exactly, settle, sketching, union
@@ -138,6 +140,8 @@ class PartnerReport:
     sales: Table
     order_sizes: Table
     page_views: Table
+    # The daily aggregates in use held days up to this one; None: all counted from the orders.
+    aggregated_through: date | None = None
     tables: tuple[Table, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -223,6 +227,7 @@ class Counted:
     country_orders: dict[str, int]
     country_people: dict[str, People]
     everyone: People
+    aggregated_through: date | None  # the daily aggregates hold days up to this one
 
 
 COUNTRY, CATEGORY = "order__shipping_country", "variant__product__category"
@@ -249,43 +254,68 @@ def _count(start: date, end: date, restricted: Restricted) -> Counted:
     """One GROUP BY over order lines by (country, category), one over orders by (day,
     country) with a count and a sketch per band: every figure of the two order tables adds
     up from these. (Bands as filtered aggregates rather than a grouping key: PostgreSQL
-    cannot estimate the groups of a computed key and would then aggregate in one process.)"""
+    cannot estimate the groups of a computed key and would then aggregate in one process.)
+    Days the daily aggregates hold fresh (insights.daily) are read from them instead: the
+    same rows, summed and OR-ed over the days; only the other days are grouped here."""
     lines = counted(
         OrderLine.objects.all(), start=start, end=end, restricted=restricted, order="order__"
     )
     orders = counted(Order.objects.all(), start=start, end=end, restricted=restricted).annotate(
         day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()), band=_band()
     )
-    sales, sales_people = {}, {}
-    by_cell = lines.values_list(COUNTRY, CATEGORY).annotate(
-        items=Sum("quantity"), revenue=Sum("line_total"), n=Count("pk"), people=customers("order__")
-    )
+    found = daily.stored(start, end, restricted)
+    # (country, category) → [items, revenue, lines, people]; (day, country, band, n, people).
+    cells: dict[Position, list] = {}
+    per_day: list[tuple] = list(found.orders)
+    for code, category, items, revenue, n, people in found.sales:
+        cells[(code, category)] = [items, revenue, n, people]
+    if found.live:
+        whole = found.live == [(start, end)]
+        live_lines = lines if whole else lines.filter(daily.within(found.live, "order__"))
+        live_orders = orders if whole else orders.filter(daily.within(found.live))
+        by_cell = live_lines.values_list(COUNTRY, CATEGORY).annotate(
+            items=Sum("quantity"),
+            revenue=Sum("line_total"),
+            n=Count("pk"),
+            people=customers("order__"),
+        )
+        for code, category, items, revenue, n, people in by_cell.order_by():
+            if (code, category) in cells:  # also stored: sums add, sketches OR (PostgreSQL)
+                cell = cells[(code, category)]
+                cell[0] += items
+                cell[1] += revenue
+                cell[2] += n
+                cell[3] |= people
+            else:
+                cells[(code, category)] = [items, revenue, n, people]
+        per_band = {}
+        for i, condition in enumerate(_band_conditions()):
+            per_band[f"n{i}"] = Count("pk", filter=condition)
+            per_band[f"p{i}"] = customers(filter=condition)
+        by_day = live_orders.values_list("day", "shipping_country").annotate(**per_band)
+        for day, code, *figures in by_day.order_by():
+            for band in range(len(figures) // 2):
+                per_day.append((day, code, band, figures[2 * band], figures[2 * band + 1]))
     sketch = sketching()
-    for code, category, items, revenue, n, people in by_cell.order_by():
-        sales[(code, category)] = {"items": items, "revenue": revenue}
-        sales_people[(code, category)] = People.from_row(people, most=n, sketch=sketch)
+    sales, sales_people = {}, {}
+    for position, (items, revenue, n, people) in cells.items():
+        sales[position] = {"items": items, "revenue": revenue}
+        sales_people[position] = People.from_row(people, most=n, sketch=sketch)
     sizes, sizes_people = {}, {}
     country_orders: dict[str, int] = {}
     country_people: dict[str, People] = {}
-    per_band = {}
-    for i, condition in enumerate(_band_conditions()):
-        per_band[f"n{i}"] = Count("pk", filter=condition)
-        per_band[f"p{i}"] = customers(filter=condition)
-    by_day = orders.values_list("day", "shipping_country").annotate(**per_band)
-    for day, code, *figures in by_day.order_by():
-        for band in range(len(figures) // 2):
-            n, people = figures[2 * band], figures[2 * band + 1]
-            if not n:
-                continue
-            bounds = People.from_row(people, most=n, sketch=sketch)
-            if (day, band) in sizes:
-                sizes[(day, band)]["orders"] += n
-                sizes_people[(day, band)].absorb(bounds)
-            else:
-                sizes[(day, band)] = {"orders": n}
-                sizes_people[(day, band)] = union([bounds])
-            country_orders[code] = country_orders.get(code, 0) + n
-            country_people.setdefault(code, People()).absorb(bounds)
+    for day, code, band, n, people in per_day:
+        if not n:
+            continue
+        bounds = People.from_row(people, most=n, sketch=sketch)
+        if (day, band) in sizes:
+            sizes[(day, band)]["orders"] += n
+            sizes_people[(day, band)].absorb(bounds)
+        else:
+            sizes[(day, band)] = {"orders": n}
+            sizes_people[(day, band)] = union([bounds])
+        country_orders[code] = country_orders.get(code, 0) + n
+        country_people.setdefault(code, People()).absorb(bounds)
     for position, figures in sizes.items():
         sizes_people[position] = sizes_people[position].at_most(figures["orders"])
     for code, n in country_orders.items():
@@ -301,6 +331,7 @@ def _count(start: date, end: date, restricted: Restricted) -> Counted:
         country_orders,
         country_people,
         everyone,
+        found.through,
     )
 
 
@@ -552,4 +583,5 @@ def build(*, start: date, end: date, k: int | None = None) -> PartnerReport:
         sales=sales,
         order_sizes=sizes,
         page_views=views_draft.release(k),
+        aggregated_through=found.aggregated_through,
     )

@@ -61,6 +61,11 @@ def customers(order: str = "", *, filter: Q | None = None) -> Aggregate:
     return Count(customer(order), distinct=True, filter=filter, output_field=IntegerField())
 
 
+def sketch_union(name: str) -> Aggregate:
+    """The sketch of the union of stored sketches (column `name`; PostgreSQL)."""
+    return _BitOr(name)
+
+
 def exactly(order: str = "") -> Aggregate:
     return Count(customer(order), distinct=True)
 
