@@ -59,13 +59,14 @@ def test_staff_download_is_ledgered_each_time(admin_client, admin_user, place, v
     """P16: every download hands the data on, so every download is a ledger entry."""
     order = place({variant.pk: 1})
     url = f"/backoffice/orders/order/{order.pk}/manifest."
-    response = admin_client.get(url + "csv")
+    assert admin_client.get(url + "csv").status_code == 405  # a GET hands nothing on
+    response = admin_client.post(url + "csv")
     assert response.status_code == 200
     assert response["Content-Disposition"] == f'attachment; filename="manifest-{order.number}.csv"'
     row = next(csv.DictReader(io.StringIO(response.content.decode())))
     assert row["email"] == "ayesha@example.com"
-    assert admin_client.get(url + "json").json()["shipping_city"] == "Lahore"
-    assert admin_client.get(url + "pdf").status_code == 404
+    assert admin_client.post(url + "json").json()["shipping_city"] == "Lahore"
+    assert admin_client.post(url + "pdf").status_code == 404
     assert list(DisclosureRecord.objects.values_list("acting_user", flat=True)) == [
         admin_user.pk,
         admin_user.pk,
@@ -80,6 +81,38 @@ def test_staff_without_permission_get_no_manifest_and_nothing_is_ledgered(
     clerk = UserFactory(is_staff=True)
     clerk.user_permissions.add(Permission.objects.get(codename="view_order"))
     client = mfa_login(Client(), clerk)
-    response = client.get(f"/backoffice/orders/order/{order.pk}/manifest.csv")
+    response = client.post(f"/backoffice/orders/order/{order.pk}/manifest.csv")
     assert response.status_code == 403
     assert DisclosureRecord.objects.count() == 0
+
+
+def test_p15_p16_the_manifest_needs_the_contact_and_address_permissions_too(
+    mfa_login, place, variant
+):
+    """A role that may change orders but not see addresses (billing) cannot take them out in
+    a manifest; with both data families it can."""
+    order = place({variant.pk: 1})
+    clerk = UserFactory(is_staff=True)
+    clerk.user_permissions.add(Permission.objects.get(codename="change_order"))
+    client = mfa_login(Client(), clerk)
+    url = f"/backoffice/orders/order/{order.pk}/manifest.json"
+    assert client.post(url).status_code == 403
+    assert DisclosureRecord.objects.count() == 0
+
+    for codename in ("view_contact", "view_address"):
+        clerk.user_permissions.add(
+            Permission.objects.get(codename=codename, content_type__app_label="privacy")
+        )
+    assert client.post(url).status_code == 200
+    assert DisclosureRecord.objects.count() == 1
+
+
+def test_p16_a_manifest_cell_a_spreadsheet_would_run_is_defused():
+    from candor.orders.manifest import as_csv
+
+    row = next(
+        csv.DictReader(
+            io.StringIO(as_csv({"name": "=HYPERLINK(1)", "phone": "+923001234567", "cod": "-5"}))
+        )
+    )
+    assert row == {"name": "'=HYPERLINK(1)", "phone": "+923001234567", "cod": "-5"}

@@ -7,6 +7,7 @@ for the shipper in orders/datamap.py, and each download is a ledger entry.
 
 import csv
 import io
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -14,17 +15,20 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseForbidden,
+    HttpResponseNotAllowed,
     HttpResponseNotFound,
     JsonResponse,
 )
 from django.shortcuts import get_object_or_404
 
 from candor.privacy.disclosures import disclose
+from candor.privacy.staff_access import permission as staff_permission
 from candor.privacy.subjects import Subject
 
 from .models import Order, PaymentMethod
 
 PERMISSION = "orders.change_order"  # fulfilment staff, who pack and ship
+HAND_OFF_FAMILIES = (staff_permission("contact"), staff_permission("address"))
 
 FIELDS = [
     "number",
@@ -78,18 +82,34 @@ def _collects_cash(order: Order) -> bool:
     return order.payment_method == PaymentMethod.CASH_ON_DELIVERY and not order.is_paid
 
 
+# A cell a spreadsheet would run as a formula (from the customer's own text: a name, an
+# address line) gets a leading apostrophe; phone numbers and amounts are left as they are.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"^[+-]?[0-9][0-9 ().-]*$")
+
+
+def _safe_cell(value: Any) -> Any:
+    text = str(value)
+    if text.startswith(FORMULA_START) and not PLAIN_NUMBER.match(text):
+        return "'" + text
+    return value
+
+
 def as_csv(manifest: dict[str, Any]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(manifest))
     writer.writeheader()
-    writer.writerow(manifest)
+    writer.writerow({key: _safe_cell(value) for key, value in manifest.items()})
     return out.getvalue()
 
 
 def download_view(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     """Staff download (admin-wrapped in OrderAdmin.get_urls): permission-gated, and every
     download is a ledger entry, because every download hands the data on."""
-    if not request.user.has_perm(PERMISSION):
+    if request.method != "POST":  # it hands data on and writes the ledger: never on a GET
+        return HttpResponseNotAllowed(["POST"])
+    # Handing the carrier name, address, phone and email needs the role that may see them.
+    if not all(request.user.has_perm(p) for p in (PERMISSION, *HAND_OFF_FAMILIES)):
         return HttpResponseForbidden("You may not hand orders to the carrier.")
     if fmt not in ("json", "csv"):
         return HttpResponseNotFound("The manifest comes as .json or .csv.")
