@@ -2,8 +2,8 @@
 
 Only an active superuser who also holds `privacy.transfer_business` may run it; anyone else is
 refused and the attempt is logged. The export is a ZIP with one JSON-lines file per model of
-the data map (sessions left out: they are sign-ins, not the shop's records) and the data map
-itself with the policy version in effect, so the buyer receives the terms the data comes
+the data map (less what LEFT_OUT names: sign-ins, secrets and legal or staff records) and the
+data map itself with the policy version in effect, so the buyer receives the terms the data comes
 under. Each model is one ledger entry with recipient business_successor.
 """
 
@@ -27,7 +27,22 @@ from .models import PolicyVersion
 logger = logging.getLogger(__name__)
 
 PERMISSION = "privacy.transfer_business"
-LEFT_OUT = {"sessions.Session"}
+# What a buyer must not receive: sign-ins and the secrets that open accounts or mailed links
+# (sessions, two-factor secrets, sign-in provider tokens and app secrets, email confirmation
+# keys, unsent mail that may carry a live link), and the shop's own legal and staff records
+# (law-enforcement requests, some under a duty of silence; who revealed what, and why).
+LEFT_OUT = {
+    "sessions.Session",
+    "mfa.Authenticator",
+    "socialaccount.SocialToken",
+    "socialaccount.SocialApp",
+    "account.EmailConfirmation",
+    "messaging.OutboxMessage",
+    "privacy.LegalRequest",
+    "privacy.LegalRequestEvent",
+    "privacy.LegalDocument",
+    "privacy.StaffAccessRecord",
+}
 CHUNK = 2000
 
 
