@@ -212,10 +212,48 @@ def _rights(shop: ShopSettings) -> list[dict[str, str]]:
         },
         {
             "right": "Get a copy of your data, restrict processing or have it erased",
-            "how": f"Write to {shop.email}; we answer within 30 days at the latest.",
-            "url": f"mailto:{shop.email}",
+            "how": (
+                "In your privacy centre: the copy is prepared at once and its download link "
+                "expires after a few days; restriction keeps your data but stops marketing, "
+                "counting your visits and showing your testimonials; before an erasure you "
+                "see what will be deleted, and what the law makes us keep (orders, for tax) "
+                "stripped of your name and contact details."
+            ),
+            "url": reverse("accounts:privacy"),
+        },
+        {
+            "right": "Ask without an account",
+            "how": (
+                "Use the request form; we mail a link to the address the request concerns, and "
+                f"act once it is confirmed. We answer within {_target_days()} days, never "
+                f"later than 30. You can also write to {shop.email}."
+            ),
+            "url": reverse("privacy:rights_new"),
+        },
+        {
+            "right": "Know who received your data",
+            "how": (
+                "Your privacy centre lists every hand-off (who, what, when and why). When your "
+                "data is corrected or erased, we tell every recipient that still holds it. We "
+                "hand data to police or courts only on a lawful request our privacy officer has "
+                "checked, and tell you unless the law forbids it."
+            ),
+            "url": reverse("accounts:privacy"),
+        },
+        {
+            "right": "Staff see only what their work needs",
+            "how": (
+                "Our staff see your details masked unless their role needs them; revealing them "
+                "takes a reason, which our privacy officer reviews, and your privacy centre shows "
+                "how many times it happened."
+            ),
+            "url": reverse("accounts:privacy"),
         },
     ]
+
+
+def _target_days() -> int:
+    return settings.RIGHTS_REQUEST_TARGET_DAYS
 
 
 def build() -> dict[str, Any]:
