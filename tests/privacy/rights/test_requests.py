@@ -557,3 +557,25 @@ def test_p20_a_correction_with_nothing_valid_to_apply_waits_for_staff(member, co
     assert filed.events.filter(action="failed").exists()
     assert str(member.phone or "") != "not a phone"
     assert not filed.recipients_told
+
+
+@pytest.mark.postgres
+def test_p20_a_request_already_being_carried_out_is_not_run_twice(member, on_postgres):
+    """The beat task and a staff member's "run" can start one request together: the second
+    is refused, so an access request never leaves two copies of someone's data on disk."""
+    from django.db import connections
+
+    request = services.file_request(kind="access", email=member.email, user=member).request
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_lock(hashtext(%s))", [f"rights-request-run:{request.pk}"]
+            )
+        with pytest.raises(services.RightsError, match="being carried out already"):
+            services.run_request(request_id=request.pk)
+        request.refresh_from_db()
+        assert request.export_file == ""
+    finally:
+        other.close()
+    assert services.run_request(request_id=request.pk).status == RequestStatus.DONE

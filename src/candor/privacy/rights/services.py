@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import secrets
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -26,7 +27,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -405,7 +406,8 @@ def run_request(*, request_id: int, acting_user: Any = None) -> RightsRequest:
             _event(request, EventAction.STARTED, acting_user)
             _mail(request, "in_progress")
     try:
-        result = RUNNERS[request.kind](request, acting_user)
+        with _one_run_at_a_time(request.pk):
+            result = RUNNERS[request.kind](request, acting_user)
     except RightsError as refused:
         _event(request, EventAction.FAILED, acting_user, str(refused))
         raise
@@ -420,6 +422,27 @@ def run_request(*, request_id: int, acting_user: Any = None) -> RightsRequest:
             setattr(locked, field, getattr(request, field))
         _finish(locked, acting_user, result)
     return locked
+
+
+@contextmanager
+def _one_run_at_a_time(request_id: int):
+    """The beat task and a staff member's "run" may start the same request together: the
+    second is refused rather than doing the work twice (two exports, two erasures). A
+    PostgreSQL session lock, released when the run ends; SQLite runs one writer anyway."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    key = f"rights-request-run:{request_id}"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [key])
+        (locked,) = cursor.fetchone()
+    if not locked:
+        raise RightsError("This request is being carried out already.")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [key])
 
 
 def _finish(request: RightsRequest, acting_user: Any, result: dict[str, Any]) -> None:
@@ -443,7 +466,10 @@ def _run_access(request: RightsRequest, acting_user: Any) -> dict[str, Any]:
     from ..export import build_export_zip
 
     data = build_export_zip(subject_of(request))
-    name = private_storage().save(f"rights/{request.pk}-{uuid.uuid4().hex}.zip", ContentFile(data))
+    storage = private_storage()
+    name = storage.save(f"rights/{request.pk}-{uuid.uuid4().hex}.zip", ContentFile(data))
+    if request.export_file and request.export_file != name:  # a re-run replaces the old copy
+        storage.delete(request.export_file)
     request.export_file = name
     return {"bytes": len(data)}
 
