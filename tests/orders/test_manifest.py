@@ -98,6 +98,10 @@ def test_p15_p16_the_manifest_needs_the_contact_and_address_permissions_too(
     url = f"/backoffice/orders/order/{order.pk}/manifest.json"
     assert client.post(url).status_code == 403
     assert DisclosureRecord.objects.count() == 0
+    from candor.privacy.access_models import StaffAccessRecord
+
+    refused = StaffAccessRecord.objects.get()
+    assert (refused.staff, refused.granted, refused.reason) == (clerk, False, "carrier manifest")
 
     for codename in ("view_contact", "view_address"):
         clerk.user_permissions.add(

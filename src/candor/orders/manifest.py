@@ -23,6 +23,7 @@ from django.shortcuts import get_object_or_404
 
 from candor.privacy.disclosures import disclose
 from candor.privacy.staff_access import permission as staff_permission
+from candor.privacy.staff_access import record_refusal
 from candor.privacy.subjects import Subject
 
 from .models import Order, PaymentMethod
@@ -109,11 +110,14 @@ def download_view(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     if request.method != "POST":  # it hands data on and writes the ledger: never on a GET
         return HttpResponseNotAllowed(["POST"])
     # Handing the carrier name, address, phone and email needs the role that may see them.
-    if not all(request.user.has_perm(p) for p in (PERMISSION, *HAND_OFF_FAMILIES)):
-        return HttpResponseForbidden("You may not hand orders to the carrier.")
     if fmt not in ("json", "csv"):
         return HttpResponseNotFound("The manifest comes as .json or .csv.")
     order = get_object_or_404(Order, pk=pk)
+    if not all(request.user.has_perm(p) for p in (PERMISSION, *HAND_OFF_FAMILIES)):
+        record_refusal(
+            obj=order, family="address", acting_user=request.user, reason="carrier manifest"
+        )
+        return HttpResponseForbidden("You may not hand orders to the carrier.")
     manifest = build_manifest(order=order, acting_user=request.user)
     filename = f"manifest-{order.number}.{fmt}"
     if fmt == "json":

@@ -166,6 +166,21 @@ def reveal(
     return Revealed(record, values)
 
 
+def record_refusal(*, obj: models.Model, family: str, acting_user, reason: str) -> None:
+    """An attempt to take personal data out by other means (a carrier manifest) without the
+    permission: nothing is shown, and the attempt is on the record like a refused reveal."""
+    StaffAccessRecord.objects.create(
+        staff=acting_user,
+        subject_user_id=subject_user_id(obj),
+        model=obj._meta.label,
+        object_pk=str(obj.pk),
+        family=family[:30],
+        fields=[],
+        reason=reason[:REASON_MAX],
+        granted=False,
+    )
+
+
 def _refusal(user, family: str, fields, reason: str, may_view_record: bool) -> str:
     if not may_view_record:
         return "Your role may not open this record."

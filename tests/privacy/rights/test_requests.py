@@ -407,6 +407,9 @@ def test_p15_p20_staff_without_permission_get_403(client, mfa_login):
     assert response.status_code == 403
     request.refresh_from_db()
     assert request.status == RequestStatus.RECEIVED
+    assert list(
+        request.events.filter(action="refused_attempt").values_list("acting_user", "note")
+    ) == [(viewer.pk, "refuse: no permission")]
     nobody = UserFactory(email="nobody@example.com", is_staff=True)
     mfa_login(client, nobody)
     assert client.get("/backoffice/privacy/rightsrequest/").status_code == 403

@@ -64,6 +64,9 @@ class RightsRequestAdmin(MaskPersonalData, admin.ModelAdmin):
 
     def act(self, request, pk: int, action: str):
         if not request.user.has_perm(WORK):
+            services.record_refused_attempt(
+                request_id=pk, acting_user=request.user, note=f"{action}: no permission"
+            )
             raise PermissionDenied("You may not work rights requests.")
         rights_request = get_object_or_404(RightsRequest, pk=pk)
         back = redirect("admin:privacy_rightsrequest_change", pk)

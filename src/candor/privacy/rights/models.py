@@ -121,6 +121,7 @@ class EventAction(models.TextChoices):
     REMINDED = "reminded", "Reminder sent"
     DOWNLOADED = "downloaded", "Export downloaded"
     EXPORT_REMOVED = "export_removed", "Export file removed"
+    REFUSED_ATTEMPT = "refused_attempt", "Attempt refused (no permission)"
 
 
 class RightsRequestEvent(models.Model):

@@ -445,6 +445,13 @@ def _one_run_at_a_time(request_id: int):
             cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [key])
 
 
+def record_refused_attempt(*, request_id: int, acting_user: Any, note: str) -> None:
+    """A staff member without the permission tried to act on a request: nothing happens, and
+    the attempt is on the request's trail."""
+    found = RightsRequest.objects.filter(pk=request_id).first()
+    _event(found, EventAction.REFUSED_ATTEMPT, acting_user, note)
+
+
 def _finish(request: RightsRequest, acting_user: Any, result: dict[str, Any]) -> None:
     request.status = RequestStatus.DONE
     request.completed_at = timezone.now()
