@@ -236,3 +236,25 @@ def test_card_adapter_refused_by_the_map_sends_nothing(place, variant, payments_
     finally:
         datamap.declare("orders.Order", fields=declaration.fields, age_field="created_at")
     assert DisclosureRecord.objects.count() == 0
+
+
+def test_a_customer_correcting_their_profile_owes_each_recipient_a_notice(place, variant):
+    """GDPR art. 19 (issue 6a): a name or phone corrected on the profile page is a correction
+    like one filed as a request: the shipper that received the old details is owed a notice;
+    saving the same details again owes nothing more."""
+    from candor.accounts.services import update_profile
+    from candor.orders.manifest import build_manifest
+    from tests.factories import UserFactory
+
+    buyer = UserFactory(email="ayesha@example.com", first_name="Ayesha", last_name="Khan")
+    build_manifest(order=place({variant.pk: 1}, user=buyer), acting_user=None)
+
+    update_profile(user=buyer, first_name="Ayesha", last_name="Siddiqui", phone="")
+    update_profile(user=buyer, first_name="Ayesha", last_name="Siddiqui", phone="")
+
+    notice = RecipientNotice.objects.get()
+    assert (notice.recipient, notice.reason, notice.subject_user_id) == (
+        "shipper",
+        "corrected",
+        buyer.pk,
+    )

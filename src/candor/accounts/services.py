@@ -17,6 +17,8 @@ from candor.core.models import ShopSettings
 from candor.messaging.models import MailClass
 from candor.messaging.services import enqueue
 from candor.messaging.subscriptions import withdraw_marketing
+from candor.privacy.disclosures import recipients_for, record_recipient_notice
+from candor.privacy.subjects import Subject
 
 from .models import AccountAction, AccountEvent, Address, User
 
@@ -47,14 +49,27 @@ class AddressData:
 
 
 def update_profile(*, user: User, first_name: str, last_name: str, phone) -> User:
-    """Change the customer's name and phone (both optional)."""
+    """Change the customer's name and phone (both optional). A real change is a correction:
+    every recipient that received this customer's data is owed a notice (GDPR art. 19)."""
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
+        before = (locked.first_name, locked.last_name, str(locked.phone or ""))
         locked.first_name, locked.last_name = first_name.strip(), last_name.strip()
         locked.phone = phone or ""
         locked.save(update_fields=["first_name", "last_name", "phone"])
+        if (locked.first_name, locked.last_name, str(locked.phone or "")) != before:
+            _tell_recipients_of_correction(locked)
     user.first_name, user.last_name, user.phone = locked.first_name, locked.last_name, locked.phone
     return locked
+
+
+def _tell_recipients_of_correction(user: User) -> None:
+    subject = Subject(user_id=user.pk, emails=frozenset(_addresses_of(user)))
+    reference = f"profile-{user.pk}-{timezone.now():%Y%m%d%H%M%S%f}"
+    for recipient in recipients_for(subject):
+        record_recipient_notice(
+            recipient=recipient, subject=subject, reason="corrected", request_ref=reference
+        )
 
 
 # --- address book -------------------------------------------------------------------------
