@@ -295,6 +295,26 @@ def test_p18_restricted_customers_are_not_counted(stock):
     assert report.order_sizes.value((TOTAL, TOTAL), "orders") == 1
 
 
+def test_p18_p20_a_guest_who_restricted_processing_is_not_counted(stock, committed):
+    """A guest (no account) who asked, through a verified request, to restrict processing:
+    their guest orders count nowhere either."""
+    from candor.privacy.rights import services as rights
+
+    write_orders(
+        [
+            Bought(email="Guest@Example.com", lines=[(stock[0], 1)], created_at=at(START)),
+            Bought(email="someone@example.com", lines=[(stock[1], 1)], created_at=at(START)),
+        ]
+    )
+    filed = committed(rights.file_request, kind="restriction", email="guest@example.com").request
+    committed(rights.verify, request=filed)
+
+    report = partner_report.build(start=START, end=END, k=1)
+
+    assert report.sales.value((TOTAL, TOTAL), "orders") == 1
+    assert report.sales.columns == [stock[1].product.category_id]
+
+
 def test_p18_days_are_the_shops_local_days(stock):
     """P18: an order at 00:30 local time belongs to that local day, and the period's edges
     are local midnights."""
@@ -537,16 +557,16 @@ def test_p18_any_period_text_gets_a_report_or_a_reason(admin_client, start, end)
 def test_p18_report_queries_are_pinned(
     admin_client, stock, settings, django_assert_num_queries, on_postgres, n
 ):
-    """The same number of queries whatever the number of orders: session, user, MFA check,
-    the shop's context processors (3); then the report in its own savepoint with, on
-    PostgreSQL, three settings (work_mem, parallel_tuple_cost, jit), the restricted
-    customers (accounts, their addresses), the daily aggregates' state (on PostgreSQL; none
-    stored here: see test_daily), order lines by country and category, orders by
-    day and country with a count and a sketch per band, category names, the most viewed
-    pages, views by day and page; the periods released so far and any released one this
-    period overlaps (insights.releases). With k = 1 no count is in doubt; figures in doubt add at
-    most one query each for cells, row totals, column totals of a table, and the grand
-    total (see insights.people)."""
+    """The same number of queries whatever the number of orders: session, user, MFA check, the
+    shop's context processors (3); then the report in its own savepoint with, on PostgreSQL,
+    three settings (work_mem, parallel_tuple_cost, jit), the restricted customers (accounts,
+    their addresses, addresses restricted without an account), the daily aggregates' state
+    (on PostgreSQL; none stored here: see test_daily), order lines by country and category,
+    orders by day and country with a count and a sketch per band, category names, the most
+    viewed pages, views by day and page; the periods released so far and any released one
+    this period overlaps (insights.releases). With k = 1 no count is in doubt; figures in
+    doubt add at most one query each for cells, row totals, column totals of a table, and
+    the grand total (see insights.people)."""
     settings.PARTNER_REPORT_MIN_CUSTOMERS = 1
     write_orders(
         Bought(
@@ -561,7 +581,7 @@ def test_p18_report_queries_are_pinned(
         PageViewDay(day=d, path=f"/p/{i}/", views=20) for d in DAYS for i in range(n)
     )
     admin_client.get(REPORT_URL, PERIOD)  # the session and permissions are loaded once
-    with django_assert_num_queries(21 if on_postgres else 17):
+    with django_assert_num_queries(22 if on_postgres else 18):
         admin_client.get(REPORT_URL, PERIOD)
 
 

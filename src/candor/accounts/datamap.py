@@ -8,7 +8,7 @@ a request to delete the account (P20: at most 30 days); the accounts eraser carr
 from candor.privacy.datamap import NOT_PERSONAL, declare, declare_not_personal, keep, personal
 from candor.privacy.registry import register_holder
 
-from .models import AccountEvent, Address, User
+from .models import AccountEvent, Address, RestrictedAddress, User
 from .subject_data import HOLDER
 
 # Kept while the account is open; gone within 30 days of a request to delete it (P20).
@@ -111,6 +111,22 @@ declare(
         "is_default_billing": _address("contact.address"),
         "created_at": _address("contact.address"),
         "updated_at": NOT_PERSONAL,  # row bookkeeping
+    },
+)
+
+declare(
+    RestrictedAddress,
+    fields={
+        "email": personal(
+            "contact.email",
+            purposes=["legal_obligation"],
+            basis="legal_obligation",
+            source="given",
+            keep=keep(30, "delete", since="deletion_request"),
+            note="An address whose owner asked, without an account, to restrict processing: "
+            "kept while the restriction lasts, deleted when their data is erased.",
+        ),
+        "restricted_at": NOT_PERSONAL,
     },
 )
 

@@ -122,3 +122,18 @@ class AccountEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.get_action_display()}"
+
+
+class RestrictedAddress(models.Model):
+    """An address whose owner, without an account, asked us to restrict processing (P20): its
+    guest orders are left out of every count, as a restricted account's are."""
+
+    email = models.EmailField(unique=True)  # lower case
+    restricted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "restricted address"
+        verbose_name_plural = "restricted addresses"
+
+    def __str__(self) -> str:
+        return self.email

@@ -18,7 +18,7 @@ from candor.privacy.rights import hooks
 from candor.privacy.rights.services import RightsError
 from candor.privacy.subjects import Subject
 
-from .models import User
+from .models import RestrictedAddress, User
 from .services import disable_account, restrict_processing
 
 
@@ -66,10 +66,11 @@ def restrict(subject: Subject, request: Any, acting_user: Any) -> str:
     users = accounts_of(subject)
     for user in users:
         restrict_processing(user=user, restricted=True)
-    for address in subject.emails:  # a guest's address: at least no marketing
+    for address in subject.emails:  # a guest's address too: no marketing, and not counted
         unsubscribe(email=address, source="rights_request")
         withdraw_marketing(email=address)
-    return f"{len(users)} account(s) restricted"
+        RestrictedAddress.objects.get_or_create(email=address.lower())
+    return f"{len(users)} account(s) and {len(subject.emails)} address(es) restricted"
 
 
 def disable(subject: Subject, request: Any, acting_user: Any) -> str:

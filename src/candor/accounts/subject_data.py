@@ -29,7 +29,7 @@ from candor.core.models import ShopSettings
 from candor.privacy.registry import Counts, Holder, counts, email_q, export_rows
 from candor.privacy.subjects import ERASED_DOMAIN, Subject, addresses, placeholder_email
 
-from .models import AccountEvent, Address, User
+from .models import AccountEvent, Address, RestrictedAddress, User
 from .services import _forget_cached_sessions, _session_keys_of
 
 USER = User._meta.label
@@ -57,6 +57,9 @@ def _owned(subject: Subject) -> dict[str, QuerySet[Any]]:
         SocialToken._meta.label: SocialToken.objects.filter(account__user__in=users),
         SocialAccount._meta.label: SocialAccount.objects.filter(user__in=users),
         Authenticator._meta.label: Authenticator.objects.filter(user__in=users),
+        RestrictedAddress._meta.label: RestrictedAddress.objects.filter(
+            email__in=sorted(addresses(subject))
+        ),
     }
 
 

@@ -23,7 +23,7 @@ from django.db.models import Func, QuerySet, TextField
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from candor.accounts.models import User
+from candor.accounts.models import RestrictedAddress, User
 from candor.orders.models import OrderStatus
 
 SOLD = (
@@ -70,6 +70,8 @@ def restricted_customers() -> Restricted:
     users = list(restricted.values_list("pk", Lower("email")))
     extra = EmailAddress.objects.filter(user__in=restricted.values("pk"))
     addresses = {email for _, email in users} | set(extra.values_list(Lower("email"), flat=True))
+    # Addresses restricted by their owners without an account (their guest orders).
+    addresses |= set(RestrictedAddress.objects.values_list("email", flat=True))
     return Restricted(tuple(pk for pk, _ in users), tuple(sorted(addresses)))
 
 
