@@ -277,3 +277,26 @@ def test_backoffice_transfer_page_is_owner_only(admin_client, mfa_login):
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith('attachment; filename="candor-shop-')
     assert DisclosureRecord.objects.filter(recipient="business_successor").exists()
+
+
+def test_a_business_transfer_shows_in_each_customers_ledger(admin_user):
+    """X2, P23: the buyer received everyone's data, so each customer who had an account then
+    sees the transfer in their ledger; one who joined later does not."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from candor.privacy.disclosures import records_for
+    from candor.privacy.subjects import Subject
+
+    before = UserFactory(email="before@example.com")
+    transfer.export_business(
+        successor="Buyer Ltd", reference="SPA-2", out=io.BytesIO(), acting_user=admin_user
+    )
+    later = UserFactory(email="later@example.com", date_joined=timezone.now() + timedelta(days=1))
+
+    seen = records_for(Subject(user_id=before.pk, emails=frozenset({before.email})))
+    assert [(r.recipient, r.reference) for r in seen] == [
+        ("business_successor", "SPA-2 (Buyer Ltd)")
+    ]
+    assert not records_for(Subject(user_id=later.pk, emails=frozenset({later.email}))).exists()

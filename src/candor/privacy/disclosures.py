@@ -14,8 +14,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Subquery
 
 from . import vocabulary
 from .datamap import NotPersonal, Personal, declaration_for, declarations
@@ -195,10 +197,21 @@ def _subject_q(subject: Subject) -> Q:
     return q
 
 
+def _whole_shop_q(subject: Subject) -> Q:
+    """A business transfer hands on everyone's data (P23): a customer with an account sees it
+    in their ledger if it happened while they had one (its record for the account model)."""
+    if subject.user_id is None:
+        return Q(pk__in=[])
+    joined = (
+        get_user_model().objects.filter(pk=subject.user_id).values_list("date_joined", flat=True)
+    )
+    return Q(whole_shop=True, model=settings.AUTH_USER_MODEL, at__gte=Subquery(joined[:1]))
+
+
 def records_for(subject: Subject, *, include_withheld: bool = False) -> QuerySet[DisclosureRecord]:
     """The ledger as the person sees it (X2): newest first. Entries a legal request bars from
     telling them are left out unless staff ask for them."""
-    rows = DisclosureRecord.objects.filter(_subject_q(subject))
+    rows = DisclosureRecord.objects.filter(_subject_q(subject) | _whole_shop_q(subject))
     if not include_withheld:
         rows = rows.filter(withheld=False)
     return rows.order_by("-at", "-id")
