@@ -26,7 +26,6 @@ import argparse
 import datetime as dt
 import os
 import platform
-import random
 import statistics
 import subprocess
 import sys
@@ -38,6 +37,7 @@ BENCH_DIR = PROJECT_DIR / "bench"
 sys.path.insert(0, str(BENCH_DIR))
 
 import seed  # noqa: E402  (bench/seed.py: database set-up and the catalogue)
+from common import Steps, case, h, insert_select, literal, machine_load, open_shop, start_shop  # noqa: E402
 from load import cpu_idle, wait_for_idle  # noqa: E402  (bench/load.py: how busy the machine is)
 
 TARGET_YEAR_SECONDS = 2.0
@@ -71,62 +71,6 @@ STATUSES = [
 RESTRICTED_USERS = 100
 
 
-def _case(expression: str, shares: list[tuple[str, int]], total: int) -> str:
-    """SQL choosing a value by `expression % total` falling into each share."""
-    parts, upto = [], 0
-    for value, share in shares:
-        upto += share
-        parts.append(f"WHEN ({expression}) % {total} < {upto} THEN '{value}'")
-    return f"(CASE {' '.join(parts)} END)"
-
-
-def _h(salt: int, of: str = "o") -> str:
-    """A deterministic pseudo-random non-negative integer per row."""
-    return f"abs(hashint8(({of})::bigint * 1000003 + {salt}))"
-
-
-def _insert_select(model, expressions: dict[str, str], source: str) -> str:
-    """INSERT INTO the model's table (…) SELECT … FROM source, giving every column that
-    `expressions` leaves out its model default, NULL or '' (so fields other work adds to the
-    model later do not break the bench)."""
-    from django.db import connection
-    from django.db.models import JSONField
-
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        present = {c.name for c in connection.introspection.get_table_description(cursor, table)}
-    columns, values = [], []
-    for f in model._meta.concrete_fields:
-        if f.column not in present or f.primary_key and f.attname not in expressions:
-            continue
-        if f.attname in expressions:
-            value = expressions[f.attname]
-        elif f.has_default():
-            default = f.get_default()
-            if isinstance(f, JSONField):
-                import json
-
-                default = json.dumps(default)
-            value = _literal(default)
-        elif f.null:
-            value = "NULL"
-        else:
-            value = "''"
-        columns.append(connection.ops.quote_name(f.column))
-        values.append(value)
-    return f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(values)} FROM {source}"
-
-
-def _literal(value) -> str:
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int | float):
-        return str(value)
-    return "'" + str(value).replace("'", "''") + "'"
-
-
 def seed_orders(orders: int, today: dt.date) -> None:
     """A year of orders ending yesterday, and their lines, written by the database."""
     from django.db import connection
@@ -139,8 +83,8 @@ def seed_orders(orders: int, today: dt.date) -> None:
     first = dt.datetime.combine(today - dt.timedelta(days=365), dt.time.min, tzinfo=tz)
     customers = max(1, orders // 4)
     shares = [(code, n) for code, n in COUNTRY_SHARES.items()]
-    country = _case(_h(3), shares, sum(COUNTRY_SHARES.values()))
-    country = f"(CASE WHEN {_h(4)} % 100000 < 3 THEN '{COUNTRY_RARE}' ELSE {country} END)"
+    country = case(h(3), shares, sum(COUNTRY_SHARES.values()))
+    country = f"(CASE WHEN {h(4)} % 100000 < 3 THEN '{COUNTRY_RARE}' ELSE {country} END)"
     User.objects.bulk_create(
         User(email=f"customer{n}@example.com", processing_restricted=True)
         for n in range(RESTRICTED_USERS)
@@ -157,20 +101,20 @@ def seed_orders(orders: int, today: dt.date) -> None:
         cursor.execute(
             "CREATE TEMP TABLE bench_line AS SELECT o AS order_id, v.id AS variant_id, v.sku, "
             f"v.name, v.price, q.quantity FROM generate_series(1, {orders}) o "
-            f"CROSS JOIN LATERAL generate_series(1, CASE WHEN {_h(5)} % 100 < 55 THEN 1 "
-            f"WHEN {_h(5)} % 100 < 83 THEN 2 WHEN {_h(5)} % 100 < 95 THEN 3 ELSE 4 END) k "
-            f"CROSS JOIN LATERAL (SELECT CASE WHEN {_h(6, 'o * 7 + k')} % 100 < 85 THEN 1 "
+            f"CROSS JOIN LATERAL generate_series(1, CASE WHEN {h(5)} % 100 < 55 THEN 1 "
+            f"WHEN {h(5)} % 100 < 83 THEN 2 WHEN {h(5)} % 100 < 95 THEN 3 ELSE 4 END) k "
+            f"CROSS JOIN LATERAL (SELECT CASE WHEN {h(6, 'o * 7 + k')} % 100 < 85 THEN 1 "
             "ELSE 2 END AS quantity) q "
-            f"JOIN bench_variant v ON v.n = 1 + {_h(7, 'o * 7 + k')} % {variants}"
+            f"JOIN bench_variant v ON v.n = 1 + {h(7, 'o * 7 + k')} % {variants}"
         )
         cursor.execute(
             "CREATE TEMP TABLE bench_total AS SELECT order_id, sum(price * quantity) AS subtotal "
             "FROM bench_line GROUP BY order_id"
         )
-        email = f"'customer' || ({_h(1)} % {customers}) || '@example.com'"
-        status = _case(_h(2), STATUSES, 100)
+        email = f"'customer' || ({h(1)} % {customers}) || '@example.com'"
+        status = case(h(2), STATUSES, 100)
         cursor.execute(
-            _insert_select(
+            insert_select(
                 Order,
                 {
                     "id": "o",
@@ -181,7 +125,7 @@ def seed_orders(orders: int, today: dt.date) -> None:
                     "status": status,
                     "payment_method": "'cod'",
                     # One address in ten typed in capitals: still the same customer.
-                    "email": f"CASE WHEN {_h(8)} % 10 = 0 THEN upper({email}) ELSE {email} END",
+                    "email": f"CASE WHEN {h(8)} % 10 = 0 THEN upper({email}) ELSE {email} END",
                     "phone": "'+923001234567'",
                     "shipping_name": "'Bench Customer'",
                     "shipping_line1": "'1 Bench Road'",
@@ -203,7 +147,7 @@ def seed_orders(orders: int, today: dt.date) -> None:
             )
         )
         cursor.execute(
-            _insert_select(
+            insert_select(
                 OrderLine,
                 {
                     "order_id": "l.order_id",
@@ -232,33 +176,33 @@ def seed_page_views(today: dt.date) -> None:
     first = today - dt.timedelta(days=365)
     days = f"generate_series('{first}'::date, '{today}'::date - 1, interval '1 day') AS d(moment)"
     day = "d.moment::date"
-    offset = f"({day} - DATE {_literal(first)})"  # days since the first
+    offset = f"({day} - DATE {literal(first)})"  # days since the first
     with connection.cursor() as cursor:
         cursor.execute(
-            _insert_select(
+            insert_select(
                 PageViewDay,
                 {
                     "path": "'/'",
                     "day": day,
-                    "views": f"4000 + {_h(11, offset)} % 2000",
+                    "views": f"4000 + {h(11, offset)} % 2000",
                 },
                 days,
             )
         )
         cursor.execute(
-            _insert_select(
+            insert_select(
                 PageViewDay,
                 {
                     "path": "'/c/' || c.slug || '/'",
                     "day": day,
-                    "views": f"100 + {_h(12, f'c.id * 1000 + {offset}')} % 400",
+                    "views": f"100 + {h(12, f'c.id * 1000 + {offset}')} % 400",
                 },
                 f"{days} CROSS JOIN {Category._meta.db_table} c",
             )
         )
-        seen = _h(13, f"p.id * 1000 + {offset}")
+        seen = h(13, f"p.id * 1000 + {offset}")
         cursor.execute(
-            _insert_select(
+            insert_select(
                 PageViewDay,
                 {
                     "path": "'/p/' || p.slug || '/'",
@@ -286,13 +230,6 @@ def timed(build, repeat: int, wait_idle: float) -> tuple[float, list[float], lis
     return cold, runs, idle, report
 
 
-def _load() -> str:
-    try:
-        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    except OSError:
-        return "unknown"
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -315,15 +252,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
 
-    started = time.perf_counter()
-
-    def step(message: str) -> None:
-        print(f"[{time.perf_counter() - started:7.1f} s] {message}", flush=True)
-
-    if not args.reuse:
-        name = seed.recreate_database(args.database_url)
-        step(f"recreated database {name}")
-    seed.setup_django(args.database_url)
+    step = Steps()
+    open_shop(args.database_url, reuse=args.reuse, step=step)
 
     from django.core.management import call_command
     from django.db import connection, transaction
@@ -336,17 +266,7 @@ def main(argv: list[str] | None = None) -> None:
 
     today = timezone.localdate()
     if not args.reuse:
-        from candor.demo.services import _shipping, _shop_settings
-
-        call_command("migrate", verbosity=0, interactive=False)
-        step("migrated")
-        with transaction.atomic():
-            _shop_settings()
-            _shipping()
-            products, variants = seed.seed_catalogue(
-                random.Random(2014), args.products, timezone.now()
-            )
-        step(f"catalogue: {products:,} products, {variants:,} variants")
+        start_shop(args.products, step)
         with transaction.atomic():
             seed_orders(args.orders, today)
         step(f"orders: {Order.objects.count():,} orders, {OrderLine.objects.count():,} lines")
@@ -356,7 +276,7 @@ def main(argv: list[str] | None = None) -> None:
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
         step("vacuum analyze")
-        seeded_in = time.perf_counter() - started
+        seeded_in = step.elapsed
     else:
         call_command("migrate", verbosity=0, interactive=False)  # tables added since the seed
         seeded_in = None
@@ -372,7 +292,7 @@ def main(argv: list[str] | None = None) -> None:
         ("month", month_start, month_end),
         ("year", year_start, yesterday),
     ]
-    load = _load()
+    load = machine_load()
     rows, refreshes = [], []
     for label, start, end in periods:
         if label == "refresh":

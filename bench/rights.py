@@ -35,7 +35,6 @@ import dataclasses
 import datetime as dt
 import os
 import platform
-import random
 import statistics
 import subprocess
 import sys
@@ -47,8 +46,8 @@ BENCH_DIR = PROJECT_DIR / "bench"
 sys.path.insert(0, str(BENCH_DIR))
 
 import seed  # noqa: E402  (bench/seed.py: database set-up and the catalogue)
+from common import Steps, h, insert_select, machine_load, open_shop, start_shop  # noqa: E402
 from load import cpu_idle  # noqa: E402  (bench/load.py: how busy the machine is)
-from partner_report import _h, _insert_select  # noqa: E402  (INSERT … SELECT with defaults)
 
 TARGET_SECONDS = 2.0
 BIG, SMALL = 200, 20  # orders of the subjects compared
@@ -58,7 +57,7 @@ def _sql(model, expressions: dict[str, str], source: str) -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute(_insert_select(model, expressions, source))
+        cursor.execute(insert_select(model, expressions, source))
 
 
 def seed_people(customers: int, orders: int) -> None:
@@ -143,7 +142,7 @@ def seed_people(customers: int, orders: int) -> None:
 
     # Orders: the owner is a hash of the order number; a fifth are guest orders (no account,
     # the same address), one address in ten typed in capitals.
-    owner = f"(1 + {_h(1)} % {customers})"
+    owner = f"(1 + {h(1)} % {customers})"
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMP TABLE bench_variant AS SELECT row_number() OVER (ORDER BY v.id) AS n, "
@@ -155,8 +154,8 @@ def seed_people(customers: int, orders: int) -> None:
         cursor.execute(
             "CREATE TEMP TABLE bench_line AS SELECT o AS order_id, v.id AS variant_id, v.sku, "
             f"v.name, v.price FROM generate_series(1, {orders}) o "
-            f"CROSS JOIN LATERAL generate_series(1, 1 + {_h(5)} % 4) k "
-            f"JOIN bench_variant v ON v.n = 1 + {_h(7, 'o * 7 + k')} % {variants}"
+            f"CROSS JOIN LATERAL generate_series(1, 1 + {h(5)} % 4) k "
+            f"JOIN bench_variant v ON v.n = 1 + {h(7, 'o * 7 + k')} % {variants}"
         )
         cursor.execute(
             "CREATE TEMP TABLE bench_total AS SELECT order_id, sum(price) AS subtotal "
@@ -169,10 +168,10 @@ def seed_people(customers: int, orders: int) -> None:
             "id": "o",
             "number": "'BR-' || lpad(o::text, 9, '0')",
             "checkout_token": "md5(o::text)::uuid",
-            "user_id": f"CASE WHEN {_h(2)} % 5 = 0 THEN NULL ELSE {owner} END",
+            "user_id": f"CASE WHEN {h(2)} % 5 = 0 THEN NULL ELSE {owner} END",
             "status": "'delivered'",
             "payment_method": "'cod'",
-            "email": f"CASE WHEN {_h(8)} % 10 = 0 THEN upper({order_email}) ELSE {order_email} END",
+            "email": f"CASE WHEN {h(8)} % 10 = 0 THEN upper({order_email}) ELSE {order_email} END",
             "phone": f"'+92300' || lpad({owner}::text, 7, '0')",
             "shipping_name": f"'Customer Number' || {owner}",
             "shipping_line1": f"'House ' || {owner} || ', Mall Road'",
@@ -215,7 +214,7 @@ def seed_people(customers: int, orders: int) -> None:
         },
         every_order,
     )
-    ip = f"('10.' || {_h(9)} % 250 || '.' || {_h(10)} % 250 || '.' || {_h(11)} % 250)::inet"
+    ip = f"('10.' || {h(9)} % 250 || '.' || {h(10)} % 250 || '.' || {h(11)} % 250)::inet"
     _sql(
         ScreeningResult,
         {
@@ -248,7 +247,7 @@ def seed_people(customers: int, orders: int) -> None:
         {
             "mail_class": "'transactional'",
             "template": "'orders/placed'",
-            "to_email": f"'customer' || (1 + {_h(12)} % {customers}) || '@example.com'",
+            "to_email": f"'customer' || (1 + {h(12)} % {customers}) || '@example.com'",
             "subject": "'Your order BR-' || lpad(o::text, 9, '0')",
             "body_text": "'Thank you for your order. We will let you know when it ships.'",
             "idempotency_key": "'bench-' || o",
@@ -263,15 +262,14 @@ def seed_people(customers: int, orders: int) -> None:
         RequestLog,
         {
             "at": "now() - o * interval '1 second'",
-            "ip": f"('10.' || {_h(13)} % 250 || '.' || {_h(14)} % 250 || '.' "
-            f"|| {_h(15)} % 250)::inet",
+            "ip": f"('10.' || {h(13)} % 250 || '.' || {h(14)} % 250 || '.' || {h(15)} % 250)::inet",
             "user_agent": "'Mozilla/5.0 (X11; Linux x86_64) Firefox/121.0'",
             "browser": "'Firefox'",
             "os": "'Linux'",
             "method": "'GET'",
             "path": "'/p/phone-' || o % 2000 || '/'",
             "status": "200",
-            "user_id": f"CASE WHEN o % 3 = 0 THEN 1 + {_h(16)} % {customers} END",
+            "user_id": f"CASE WHEN o % 3 = 0 THEN 1 + {h(16)} % {customers} END",
         },
         f"generate_series(1, {logs}) o",
     )
@@ -700,13 +698,6 @@ def timed(call, repeat: int) -> list[float]:
     return runs
 
 
-def _load() -> str:
-    try:
-        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    except OSError:
-        return "unknown"
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -722,19 +713,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--note", default="", help="a line added to the results file")
     args = parser.parse_args(argv)
 
-    started = time.perf_counter()
+    step = Steps()
+    open_shop(args.database_url, reuse=args.reuse, step=step)
 
-    def step(message: str) -> None:
-        print(f"[{time.perf_counter() - started:7.1f} s] {message}", flush=True)
-
-    if not args.reuse:
-        name = seed.recreate_database(args.database_url)
-        step(f"recreated database {name}")
-    seed.setup_django(args.database_url)
-
-    from django.core.management import call_command
     from django.db import connection, transaction
-    from django.utils import timezone
 
     from candor.accounts.models import User
     from candor.orders.models import Order, OrderLine
@@ -745,15 +727,7 @@ def main(argv: list[str] | None = None) -> None:
 
     seeded_in = None
     if not args.reuse:
-        from candor.demo.services import _shipping, _shop_settings
-
-        call_command("migrate", verbosity=0, interactive=False)
-        step("migrated")
-        with transaction.atomic():
-            _shop_settings()
-            _shipping()
-            seed.seed_catalogue(random.Random(2014), args.products, timezone.now())
-        step("catalogue")
+        start_shop(args.products, step)
         with transaction.atomic():
             seed_people(args.customers, args.orders)
         step(
@@ -772,9 +746,9 @@ def main(argv: list[str] | None = None) -> None:
         cursor.execute("VACUUM ANALYZE")
     step("vacuum analyze")
     if not args.reuse:
-        seeded_in = time.perf_counter() - started
+        seeded_in = step.elapsed
 
-    load = _load()
+    load = machine_load()
     idle = cpu_idle(0.5)
     big, small = subjects[0][1], subjects[-1][1]
     step(f"timing (load average {load}, {idle:.0%} idle)")
