@@ -9,7 +9,7 @@ read-only list.
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponseNotAllowed
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 
@@ -17,8 +17,9 @@ from candor.privacy.admin_masking import MaskPersonalData
 from candor.privacy.card_numbers import MASKED_NOTICE
 
 from . import services
+from .files import attachment_response
 from .forms import AnswerForm, AssignForm, NoteForm
-from .models import Attachment, Feedback, Message, Thread
+from .models import Feedback, Message, Thread
 
 
 @admin.register(Thread)
@@ -190,17 +191,7 @@ class ThreadAdmin(MaskPersonalData, admin.ModelAdmin):
         thread = get_object_or_404(Thread, pk=object_id)
         if not self.has_view_permission(request, thread):
             raise PermissionDenied
-        attachment = Attachment.objects.filter(pk=pk, message__thread=thread).first()
-        if attachment is None:
-            raise Http404("No such attachment in this conversation.")
-        try:
-            handle = attachment.file.open("rb")
-        except FileNotFoundError:
-            raise Http404("This attachment is no longer available.") from None
-        response = FileResponse(handle, content_type=attachment.content_type)
-        response["Content-Disposition"] = "inline"
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return attachment_response(thread, pk)
 
 
 @admin.register(Feedback)

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -25,6 +25,7 @@ from candor.privacy.paths import kept_path
 from candor.privacy.request_logs import client_ip
 
 from . import queries, services, throttle
+from .files import attachment_response
 from .forms import ContactForm, FeedbackForm, ReplyForm
 from .links import BadLink, thread_from_token
 from .models import PATH_MAX, Thread
@@ -142,7 +143,7 @@ def my_reply(request: HttpRequest, number: str) -> HttpResponse:
 @login_required
 @require_GET
 def my_file(request: HttpRequest, number: str, pk: int) -> HttpResponse:
-    return _file(_mine(request, number), pk)
+    return attachment_response(_mine(request, number), pk)
 
 
 # --- the signed link in our mail -------------------------------------------------------------
@@ -186,7 +187,7 @@ def link_file(request: HttpRequest, token: str, pk: int) -> HttpResponse:
     thread = _linked(request, token)
     if isinstance(thread, HttpResponse):
         return thread
-    return _file(thread, pk)
+    return attachment_response(thread, pk)
 
 
 # --- shared by both ways in ---------------------------------------------------------------------
@@ -235,20 +236,6 @@ def _reply(request, thread: Thread, *, via_link: str | None, back: str) -> HttpR
                 messages.success(request, "Your reply was sent.")
             return redirect(back)
     return _thread_page(request, thread, via_link=via_link, form=form, status=400)
-
-
-def _file(thread: Thread, pk: int) -> HttpResponse:
-    attachment = queries.attachment_of(thread, pk)
-    if attachment is None:
-        raise Http404("No such attachment in this conversation.")
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("This attachment is no longer available.") from None
-    response = FileResponse(handle, content_type=attachment.content_type)
-    response["Content-Disposition"] = "inline"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # --- site feedback (the footer form on every page) ---------------------------------------------
