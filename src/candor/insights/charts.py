@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 import pygal
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
-from pygal.style import Style
 
-# pygal's credits (links nobody needs here) and the inline script it always writes (its
-# configuration for the tooltips, which would need its external script anyway).
-NOT_NEEDED = re.compile(r"<!--.*?-->|<script\b.*?</script>", re.DOTALL)
-STYLE = Style(
-    background="white",
-    plot_background="white",
-    foreground="#333",
-    foreground_strong="#111",
-    foreground_subtle="#ccc",
-    colors=("#1f6f8b",),
-    font_family="system-ui, sans-serif",
-)
+from candor.core.svg_charts import MANY, STYLE, inline
 
 
 def line_chart(points: list[tuple[date, int]], *, title: str) -> SafeString:
@@ -45,26 +32,7 @@ def line_chart(points: list[tuple[date, int]], *, title: str) -> SafeString:
     )
     chart.x_labels = [f"{day:%d %b}" for day, _ in points]
     chart.add("views", [views for _, views in points])
-    return _inline(chart, title)
-
-
-def _inline(chart, title: str) -> SafeString:
-    # pygal writes the SVG with an XML serialiser: every text in it is escaped.
-    svg = NOT_NEEDED.sub("", chart.render(is_unicode=True))
-    return mark_safe(svg.replace("<svg ", f'<svg role="img" aria-label="{_escape(title)}" ', 1))
-
-
-# Several series on one chart (order-size bands, pages): colours told apart also by people
-# with the commonest colour-vision deficiencies (Okabe and Ito's palette).
-MANY = Style(
-    background="white",
-    plot_background="white",
-    foreground="#333",
-    foreground_strong="#111",
-    foreground_subtle="#ccc",
-    colors=("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#000"),
-    font_family="system-ui, sans-serif",
-)
+    return inline(chart, title)
 
 
 def bar_chart(bars: list[tuple[str, float]], *, title: str) -> SafeString:
@@ -81,7 +49,7 @@ def bar_chart(bars: list[tuple[str, float]], *, title: str) -> SafeString:
     ordered = sorted(bars, key=lambda bar: bar[1])  # pygal draws the first at the bottom
     chart.x_labels = [label for label, _ in ordered]
     chart.add(title, [value for _, value in ordered])
-    return _inline(chart, title)
+    return inline(chart, title)
 
 
 def stacked_days(
@@ -107,11 +75,7 @@ def stacked_days(
     chart.x_labels = [f"{day:%d %b}" for day in days]
     for name, values in series:
         chart.add(name, values)
-    return _inline(chart, title)
-
-
-def _escape(text: str) -> str:
-    return str(format_html("{}", text))
+    return inline(chart, title)
 
 
 def sparkline(values: list[int], *, width: int = 160, height: int = 28) -> SafeString:
