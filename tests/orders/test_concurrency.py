@@ -8,7 +8,7 @@ from django.db import connection
 
 from candor.catalog.models import Variant
 from candor.messaging.models import OutboxMessage
-from candor.orders.models import Order, OrderLine
+from candor.orders.models import Order, OrderLine, ScreeningResult
 from candor.orders.services import OutOfStock, place_order
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -66,7 +66,8 @@ def test_fifty_buyers_ten_in_stock_make_exactly_ten_orders(customer, standard_sh
 
 
 def test_concurrent_double_submit_makes_one_order(customer, standard_shipping):
-    """P3: A double click or refresh racing itself yields one order and takes stock once."""
+    """P3, P25: A double click or refresh racing itself yields one order, one screening record,
+    and takes stock once."""
     from tests.factories import VariantFactory
 
     variant = VariantFactory(stock=10)
@@ -79,6 +80,7 @@ def test_concurrent_double_submit_makes_one_order(customer, standard_shipping):
             customer=customer,
             shipping_method_id=standard_shipping.pk,
             payment_method="cod",
+            client_ip="203.0.113.8",
         )
         return order.pk, created
 
@@ -88,6 +90,7 @@ def test_concurrent_double_submit_makes_one_order(customer, standard_shipping):
     assert len({pk for pk, _ in outcomes}) == 1
     assert sum(created for _, created in outcomes) == 1
     assert Order.objects.count() == 1
+    assert ScreeningResult.objects.count() == 1  # P25: one screening record too
     assert Variant.objects.get(pk=variant.pk).stock == 8
     assert OutboxMessage.objects.count() == 1
 
