@@ -9,6 +9,9 @@ from candor.payments.models import PaymentSettings
 
 from .factories import ShippingMethodFactory, VariantFactory
 
+# own_redis: a redis-server of the test's own, which it may kill (tests/redis_server.py).
+pytest_plugins = ["tests.redis_server"]
+
 
 @pytest.fixture(autouse=True)
 def _media_and_cache(settings, tmp_path):

@@ -117,3 +117,33 @@ def test_production_refuses_to_start_without_its_services_P14(production_env, na
     result = _manage(production_env, "check")
     assert result.returncode == 1
     assert f"Set {name} in the environment" in result.stderr
+
+
+def test_production_survives_a_redis_outage_by_configuration(production_env):
+    """With REDIS_URL the cache answers misses while Redis is down (short socket timeouts),
+    mail hand-offs to the queue fail fast, sign-in fails closed, and /readyz, like /healthz,
+    is answered over plain HTTP to the load balancer (docs/security.md)."""
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.CACHES['default'], s.SESSION_ENGINE, s.SECURE_REDIRECT_EXEMPT, "
+        "s.CELERY_TASK_PUBLISH_RETRY_POLICY['max_retries'], s.CELERY_BROKER_TRANSPORT_OPTIONS, "
+        "'candor.accounts.middleware.SignInNeedsRateLimitsMiddleware' in s.MIDDLEWARE, "
+        "s.DATABASES['default']['OPTIONS'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=production_env["HOME"],
+        env={**production_env, "PYTHONPATH": str(PROJECT_DIR / "src")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.stderr == ""
+    assert result.stdout == (
+        "{'BACKEND': 'candor.core.cache.ResilientRedisCache', "
+        "'LOCATION': 'redis://127.0.0.1:6379/0', "
+        "'OPTIONS': {'socket_connect_timeout': 0.25, 'socket_timeout': 0.5}} "
+        "django.contrib.sessions.backends.cached_db ['^healthz$', '^readyz$'] 1 "
+        "{'socket_connect_timeout': 0.25, 'socket_timeout': 2} True {'connect_timeout': 5}\n"
+    )

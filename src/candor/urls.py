@@ -3,10 +3,11 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
-from candor.core.views import healthz
+from candor.core.views import healthz, readyz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("backoffice/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("account/orders/", include("candor.orders.account_urls")),

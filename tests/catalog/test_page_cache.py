@@ -88,6 +88,30 @@ def test_a_price_change_shows_at_once(product_variant, committed):
     assert "1,100.00" in page and "1,000.00" not in page
 
 
+def test_a_price_change_still_shows_after_redis_lost_its_counters(product_variant, committed):
+    """Redis restarted empty (or evicted the counters): the pages kept before the loss under
+    the counters' first values must not come back. Counters start again at values they never
+    had."""
+    from django.core.cache import caches
+
+    url = product_variant.product.get_absolute_url()
+    assert "1,000.00" in Client().get(url).content.decode()  # kept under the first counters
+    committed(
+        adjust_prices, variant_ids=[product_variant.pk], percent=Decimal("10"), acting_user=None
+    )
+    assert "1,100.00" in Client().get(url).content.decode()
+    caches["default"].clear()  # the shared cache lost everything; page bodies stay in memory
+
+    page = Client().get(url).content.decode()
+    assert "1,100.00" in page and "1,000.00" not in page
+    committed(
+        adjust_prices, variant_ids=[product_variant.pk], percent=Decimal("10"), acting_user=None
+    )
+    caches["default"].clear()
+    page = Client().get(url).content.decode()
+    assert "1,210.00" in page and "1,100.00" not in page
+
+
 def test_shop_settings_change_shows_at_once(product_variant):
     Client().get("/")
     shop = ShopSettings.load()

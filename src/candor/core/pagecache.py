@@ -10,7 +10,9 @@ served from memory. What keeps it correct:
   when anything catalogue pages show changes, and a generation per page that forget() bumps
   when a product's stock moves. Both are read in one round trip per request, so every process
   and node stops serving a changed page at once. The page bodies stay in each process's memory,
-  so a hit moves no page across the network. PAGE_CACHE_SECONDS is only a safety net;
+  so a hit moves no page across the network. PAGE_CACHE_SECONDS is only a safety net. A
+  counter that Redis lost starts again at a value it never had, and while Redis cannot be
+  reached pages are rendered for every request and none is kept (candor.core.cache);
 - what else a page depends on keeps cached pages apart: the values of the cookies named in
   PAGE_CACHE_VARY_COOKIES and the request headers (META keys) in PAGE_CACHE_VARY_HEADERS are
   part of the key. The cookie choice is the case in point: the banner shows until a visitor has
@@ -20,12 +22,15 @@ served from memory. What keeps it correct:
 
 import hashlib
 import re
+import time
 from functools import wraps
 
 from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
+
+from .cache import shared_cache_down
 
 VERSION_KEY = "pagecache:version"
 CSRF_HOLE = "__candor_csrf_token__"
@@ -45,19 +50,43 @@ def _variant(request) -> str:
     return hashlib.sha256("\0".join(values).encode()).hexdigest()[:32]
 
 
-def _key(request) -> str:
+def _key(request) -> str | None:
+    """The page's key under the current freshness counters, or None when they cannot be known
+    (the shared cache is unreachable): then the page is rendered and not kept."""
     digest = _digest(request.get_full_path())
     generation_key = f"pagecache:generation:{digest}"
-    state = caches["default"].get_many([VERSION_KEY, generation_key])
-    version, generation = state.get(VERSION_KEY, 0), state.get(generation_key, 0)
+    shared = caches["default"]
+    state = shared.get_many([VERSION_KEY, generation_key])
+    if shared_cache_down():
+        return None
+    counters = []
+    for name in (VERSION_KEY, generation_key):
+        value = state.get(name)
+        if value is None:
+            value = _start_counter(name)
+            if value is None:
+                return None
+        counters.append(value)
+    version, generation = counters
     return f"page:{version}:{generation}:{digest}:{_variant(request)}"
+
+
+def _start_counter(key: str) -> int | None:
+    """Start a missing counter at a value it never had before. A counter goes missing when
+    Redis loses its data (a restart, an eviction); starting again from 0 or 1 would bring
+    back pages kept under those values before the loss."""
+    shared = caches["default"]
+    value = time.time_ns()
+    if shared.add(key, value, None) and not shared_cache_down():
+        return value
+    return shared.get(key)  # another request started it first (or Redis is unreachable)
 
 
 def _bump(key: str) -> None:
     try:
         caches["default"].incr(key)
-    except ValueError:  # not set yet (or evicted): any new value retires the old pages
-        caches["default"].set(key, 1, None)
+    except ValueError:  # not set (lost or never used): any new value retires the old pages
+        caches["default"].set(key, time.time_ns(), None)
 
 
 def invalidate() -> None:
@@ -83,7 +112,10 @@ def cache_for_visitors_without_session(view):
         )
         if not cacheable:
             return view(request, *args, **kwargs)
-        pages, key = caches["pages"], _key(request)
+        key = _key(request)
+        if key is None:
+            return view(request, *args, **kwargs)
+        pages = caches["pages"]
         cached = pages.get(key)
         if cached is not None:
             content_type, body = cached

@@ -73,7 +73,6 @@ def enqueue(
     if and only if the change does.
     """
     from .checks import refuse_marketing_content
-    from .tasks import deliver_message
 
     if mail_class != MailClass.MARKETING:
         refuse_marketing_content(template)
@@ -98,10 +97,29 @@ def enqueue(
             )
     except IntegrityError:
         return OutboxMessage.objects.get(idempotency_key=idempotency_key)
-    # robust: a broker outage after commit must not turn a committed order into an error
-    # page; the row stays pending and the sweep delivers it later.
-    transaction.on_commit(lambda: deliver_message.delay(message.pk), robust=True)
+    transaction.on_commit(lambda: hand_to_worker(message.pk), robust=True)
     return message
+
+
+def hand_to_worker(message_id: int) -> None:
+    """Ask a worker to send the message now (after the commit that wrote it).
+
+    A task queue that cannot take it (Redis down) must not turn a committed order into an
+    error page: the message stays pending in the outbox and the sweep (`deliver-due-mail`)
+    hands it out once the broker is back. The publish fails fast (CELERY_TASK_PUBLISH_RETRY_
+    POLICY and the broker's socket timeouts in settings)."""
+    from kombu.exceptions import OperationalError
+
+    from .tasks import deliver_message
+
+    try:
+        deliver_message.delay(message_id)
+    except OperationalError as error:
+        logger.warning(
+            "Mail %s waits in the outbox for the sweep: the task queue is unavailable (%s)",
+            message_id,
+            error,
+        )
 
 
 def _claimable(now) -> Q:

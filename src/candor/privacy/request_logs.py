@@ -9,7 +9,7 @@ PostgreSQL, a bulk INSERT elsewhere). Whatever is left is written when the proce
 (atexit). The user agent is parsed into browser and OS families (ua-parser) only then, once
 per distinct string.
 
-What is not logged: static and media files and the load balancers' /healthz probe, and the
+What is not logged: static and media files, the /healthz and /readyz probes, and the
 token of a signed link (a guest's order, a support conversation): such a page is logged by its
 route (privacy.paths), so a log reader cannot open what the link opens.
 
@@ -122,7 +122,7 @@ def parse_user_agent(user_agent: str) -> tuple[str, str]:
 
 
 def _skipped_prefixes() -> tuple[str, ...]:
-    prefixes = ["/healthz"]
+    prefixes = ["/healthz", "/readyz"]
     for url in (settings.STATIC_URL, settings.MEDIA_URL):
         if url and "://" not in url:
             prefixes.append("/" + url.strip("/") + "/")
