@@ -1,7 +1,8 @@
 """P5: customers may attach up to three photos to a support message. Each is judged by its
-content (a real JPEG, PNG or WebP of at most 5 MB and 40 megapixels), stored under a random name
-and re-encoded, so where and with what it was taken (EXIF: GPS, camera, time) is not kept.
-Only the thread's customer (signed in or through the link) and staff can open them."""
+content (a real JPEG, PNG or WebP of at most 5 MB and 25 megapixels, judged from its header
+before anything is decoded), stored under a random name, scaled down to 2560 pixels on the
+longer side and re-encoded, so where and with what it was taken (EXIF: GPS, camera, time) is
+not kept. Only the thread's customer (signed in or through the link) and staff can open them."""
 
 import io
 import os
@@ -157,6 +158,101 @@ def test_p5_a_decompression_bomb_is_refused_before_it_is_decoded():
     assert len(bomb.getvalue()) < 100_000
     with pytest.raises(ImageRefused, match="too many pixels"):
         clean_image(SimpleUploadedFile("bomb.png", bomb.getvalue(), "image/png"))
+
+
+def solid(size, mode="1", kind="PNG") -> SimpleUploadedFile:
+    """One colour, so it compresses to almost nothing whatever its size in pixels."""
+    out = io.BytesIO()
+    Image.new(mode, size).save(out, kind)
+    name = f"solid.{kind.lower()}"
+    return SimpleUploadedFile(name, out.getvalue(), f"image/{kind.lower()}")
+
+
+@pytest.fixture
+def decodes(monkeypatch):
+    """How many times Pillow decoded image data (ImageFile.load) during the test."""
+    from PIL import ImageFile
+
+    calls = []
+    load = ImageFile.ImageFile.load
+
+    def counting(self):
+        if self.tile:  # data still to decode (a repeated load() is free)
+            calls.append(self.size)
+        return load(self)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", counting)
+    return calls
+
+
+TOO_MANY = "has too many pixels (25 megapixels at most for JPEG, 12 for PNG and WebP)."
+
+
+@pytest.mark.parametrize(
+    "upload",
+    [
+        pytest.param(solid((3465, 3464)), id="PNG just over 12 megapixels"),
+        pytest.param(solid((5001, 5000), "L", "JPEG"), id="JPEG just over 25 megapixels"),
+        # 40: Pillow warns (its limit is ours), which counts as refused; 60: Pillow refuses.
+        pytest.param(solid((8000, 5000), "RGB"), id="PNG of 40 megapixels"),
+        pytest.param(solid((10_000, 6000)), id="PNG of 60 megapixels"),
+    ],
+)
+def test_p5_too_many_pixels_are_refused_from_the_header_alone(client, decodes, upload):
+    """Three solid PNGs of 40 megapixels once cost seconds and hundreds of MB to decode; the
+    header says how many pixels there are, so nothing is decoded."""
+    assert upload.size < 400_000
+    refused(client, [upload], [f"“{upload.name}” {TOO_MANY}"])
+    assert decodes == []
+
+
+def test_p5_images_up_to_the_caps_are_taken(client, decodes):
+    """A 24-megapixel phone photo and a 12-megapixel PNG; the JPEG is decoded at half its
+    size, which still covers what is stored."""
+    response = contact(client, [solid((3464, 3464)), solid((5712, 4284), "L", "JPEG")])
+    assert response.status_code == 302
+    assert decodes == [(3464, 3464), (2856, 2142)]
+    assert sorted(stored_image(a).size for a in Attachment.objects.all()) == [
+        (2560, 1920),
+        (2560, 2560),
+    ]
+
+
+def test_p5_a_post_over_the_rate_limit_decodes_no_photo(client, decodes, monkeypatch):
+    """The rate limit is checked before any photo is decoded: a refused post costs nothing."""
+    from candor.engagement.support import throttle
+
+    monkeypatch.setattr(throttle, "THREADS_PER_HOUR", 0)
+    response = contact(client, [photo(f"{n}.jpg") for n in range(3)])
+    assert response.status_code == 429
+    assert decodes == []
+    assert Thread.objects.count() == Attachment.objects.count() == 0
+
+
+def test_p5_photos_are_decoded_once_the_post_is_let_through(client, decodes):
+    response = contact(client, [photo(f"{n}.jpg") for n in range(3)])
+    assert response.status_code == 302
+    assert decodes == [(40, 30)] * 3
+
+
+@pytest.mark.parametrize(
+    ("kind", "size", "stored"),
+    [
+        ("JPEG", (4000, 3000), (2560, 1920)),
+        ("PNG", (1500, 4500), (853, 2560)),
+        ("WEBP", (3000, 3000), (2560, 2560)),
+        ("JPEG", (2560, 1000), (2560, 1000)),  # small enough: kept as it is
+    ],
+)
+def test_p5_large_photos_are_stored_scaled_down(client, kind, size, stored):
+    upload = photo(f"big.{kind.lower()}", kind=kind, size=size)
+    assert contact(client, [upload]).status_code == 302
+    image = stored_image(Attachment.objects.get())
+    assert (image.format, image.size) == (kind, stored)
+
+
+def test_p5_pillow_refuses_bombs_in_every_image_the_process_opens():
+    assert Image.MAX_IMAGE_PIXELS == 25_000_000
 
 
 def test_p5_an_empty_file_is_refused(client):

@@ -1,5 +1,7 @@
-"""The support forms. Each carries an idempotency token, so a double submit posts once; the
-images are checked by their content here (images.clean_image), so the service gets clean ones."""
+"""The support forms. Each carries an idempotency token, so a double submit posts once. Images
+are judged by their content in two steps (see images.py): the header when the form is
+validated, and the decoding (`decode_images`) only once the view has let the post through its
+rate limit, so a post that is refused costs no decoding. The service gets clean images."""
 
 import uuid
 
@@ -7,7 +9,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from . import queries
-from .images import ACCEPT, MAX_FILES, ImageRefused, clean_image
+from .images import ACCEPT, MAX_FILES, ImageRefused, check_image, decode_image
 from .models import BODY_MAX, FEEDBACK_MAX, NAME_MAX, SUBJECT_MAX
 
 NO_SUCH_ORDER_FOR_CUSTOMER = "We could not find an order with this number in your account."
@@ -22,7 +24,9 @@ class MultipleFileInput(forms.FileInput):
 
 
 class ImagesField(forms.FileField):
-    """Up to MAX_FILES images, each a real JPEG, PNG or WebP of at most 5 MB."""
+    """Up to MAX_FILES images, each a real JPEG, PNG or WebP of at most 5 MB and as many pixels
+    as images.MAX_PIXELS_BY_KIND allows, judged by its header (images.check_image); cleaned to
+    CheckedImage, not yet decoded."""
 
     widget = MultipleFileInput(attrs={"accept": ACCEPT})
 
@@ -30,7 +34,9 @@ class ImagesField(forms.FileField):
         kwargs.setdefault("required", False)
         kwargs.setdefault("label", f"Photos (optional, up to {MAX_FILES}, 5 MB each)")
         kwargs.setdefault(
-            "help_text", "JPEG, PNG or WebP. We remove location and camera details from photos."
+            "help_text",
+            "JPEG (up to 25 megapixels), PNG or WebP (up to 12). We remove location and camera "
+            "details from photos.",
         )
         super().__init__(**kwargs)
 
@@ -42,7 +48,7 @@ class ImagesField(forms.FileField):
         for upload in uploads:
             super().clean(upload, initial)
             try:
-                cleaned.append(clean_image(upload))
+                cleaned.append(check_image(upload))
             except ImageRefused as refused:
                 errors.append(f"“{upload.name}” {refused}")
         if errors:
@@ -50,11 +56,30 @@ class ImagesField(forms.FileField):
         return cleaned
 
 
+class ImagesForm(forms.Form):
+    """A form with an `images` field, decoded on demand after the rate limit."""
+
+    def decode_images(self) -> bool:
+        """Decode and re-encode the checked images (images.decode_image), replacing them in
+        cleaned_data. False, with the reasons on the form, if one turns out damaged."""
+        decoded, errors = [], []
+        for checked in self.cleaned_data.get("images", []):
+            try:
+                decoded.append(decode_image(checked))
+            except ImageRefused as refused:
+                errors.append(f"“{checked.upload.name}” {refused}")
+        if errors:
+            self.add_error("images", errors)
+            return False
+        self.cleaned_data["images"] = decoded
+        return True
+
+
 def _token_field() -> forms.UUIDField:
     return forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
 
 
-class ContactForm(forms.Form):
+class ContactForm(ImagesForm):
     """P2: a guest gives a name and an address to answer; a customer is answered at their
     account's address. The order number is optional."""
 
@@ -90,7 +115,7 @@ class ContactForm(forms.Form):
         return data
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(ImagesForm):
     token = _token_field()
     message = forms.CharField(
         label="Your reply", widget=forms.Textarea(attrs={"rows": 6}), max_length=BODY_MAX

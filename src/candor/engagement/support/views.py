@@ -71,32 +71,43 @@ def contact(request: HttpRequest) -> HttpResponse:
             return render(
                 request, "support/contact.html", {"form": form, "error": TOO_MANY}, status=429
             )
-        try:
-            posted = services.open_thread(
-                submit_token=data["token"],
-                name=data["name"],
-                email=email,
-                subject=data["subject"],
-                body=data["message"],
-                order=data["order"],
-                customer=user,
-                images=data["images"],
-            )
-        except services.SupportError as refused:
-            form.add_error(None, str(refused))
-        else:
-            _say_masked(request, posted.masked)
-            thread = posted.thread
-            messages.success(request, f"Thank you: we received your message ({thread.number}).")
-            if user is not None:
-                return redirect("support:mine_thread", thread.number)
-            return redirect("support:sent")
+        # Only now, past the limit, are the photos decoded (the costly part).
+        if form.decode_images():
+            response = _open_thread(request, form, email=email, user=user)
+            if response is not None:
+                return response
     return render(
         request,
         "support/contact.html",
         {"form": form},
         status=400 if form.is_bound else 200,
     )
+
+
+def _open_thread(
+    request: HttpRequest, form: ContactForm, *, email: str, user
+) -> HttpResponse | None:
+    data = form.cleaned_data
+    try:
+        posted = services.open_thread(
+            submit_token=data["token"],
+            name=data["name"],
+            email=email,
+            subject=data["subject"],
+            body=data["message"],
+            order=data["order"],
+            customer=user,
+            images=data["images"],
+        )
+    except services.SupportError as refused:
+        form.add_error(None, str(refused))
+        return None
+    _say_masked(request, posted.masked)
+    thread = posted.thread
+    messages.success(request, f"Thank you: we received your message ({thread.number}).")
+    if user is not None:
+        return redirect("support:mine_thread", thread.number)
+    return redirect("support:sent")
 
 
 @require_GET
@@ -220,7 +231,7 @@ def _thread_page(request, thread: Thread, *, via_link: str | None, form=None, st
 
 def _reply(request, thread: Thread, *, via_link: str | None, back: str) -> HttpResponse:
     form = ReplyForm(request.POST, request.FILES)
-    if form.is_valid():
+    if form.is_valid() and form.decode_images():
         try:
             posted = services.reply_to_thread(
                 thread=thread,
