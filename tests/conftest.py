@@ -18,6 +18,7 @@ def _media_and_cache(settings, tmp_path):
     from django.core.cache import caches
 
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     for alias in ("default", "pages"):
         caches[alias].clear()
     yield

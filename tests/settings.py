@@ -36,6 +36,7 @@ STRIPE_SECRET_KEY = "sk_test_candor"
 STRIPE_WEBHOOK_SECRET = "whsec_candor_tests"
 STRIPE_API_BASE = "https://api.stripe.com"
 MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
+PRIVATE_MEDIA_ROOT = VAR_DIR / "test-private"  # noqa: F405
 SITE_URL = "http://testserver"
 TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], PROJECT_DIR / "tests" / "templates"]  # noqa: F405
 PAGE_CACHE_SECONDS = 0  # on in the tests of the page cache itself

@@ -24,10 +24,15 @@ urlpatterns = [
     path("", include("candor.catalog.urls")),
 ]
 
+
+def media(request, path):
+    """Public uploads (product images) in the embedded shop; private ones (support photos)
+    are not under MEDIA_ROOT (candor.core.storage). Production has the proxy serve it."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
 if settings.SERVE_MEDIA:
-    urlpatterns.insert(
-        0, re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})
-    )
+    urlpatterns.insert(0, re_path(r"^media/(?P<path>.*)$", media))
 
 admin.site.site_header = "Candor back office"
 admin.site.site_title = "Candor back office"

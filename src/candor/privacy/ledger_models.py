@@ -12,32 +12,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils import timezone
 
-
-class PrivateStorage(FileSystemStorage):
-    """Files nobody may fetch by URL: served only by permission-checked back-office views.
-    The directory is PRIVATE_MEDIA_ROOT, or `private` next to MEDIA_ROOT, read at use time."""
-
-    def __init__(self) -> None:
-        super().__init__(base_url=None)
-
-    @property
-    def base_location(self) -> str:  # type: ignore[override]
-        root = getattr(settings, "PRIVATE_MEDIA_ROOT", None)
-        return str(root or Path(settings.MEDIA_ROOT).parent / "private")
-
-    @property
-    def location(self) -> str:  # type: ignore[override]
-        return str(Path(self.base_location).resolve())
-
-    def url(self, name: str | None) -> str:
-        raise ValueError("Private files have no URL; download them through the back office.")
+from candor.core.storage import PrivateStorage
 
 
 def private_storage() -> PrivateStorage:
+    """Named by the migrations of the fields below; the storage is core's."""
     return PrivateStorage()
 
 

@@ -10,11 +10,11 @@ import re
 import time
 
 import pytest
-from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import ExifTags, Image
 
+from candor.core.storage import private_storage
 from candor.engagement.support import services
 from candor.engagement.support.images import MAX_BYTES, ImageRefused, clean_image
 from candor.engagement.support.links import thread_token
@@ -101,7 +101,8 @@ def refused(client, images, error):
     assert response.status_code == 400
     assert alerts(response) == error
     assert Thread.objects.count() == Message.objects.count() == Attachment.objects.count() == 0
-    assert not default_storage.exists("support") or default_storage.listdir("support")[1] == []
+    private = private_storage()
+    assert not private.exists("support") or private.listdir("support")[1] == []
 
 
 def test_p5_a_fourth_photo_is_refused(client):
@@ -314,16 +315,17 @@ def test_p5_files_of_deleted_threads_are_purged(open_thread):
     leaves alone files a transaction may still be writing."""
     kept, kept_file = _thread_with_photo(open_thread)
     gone, gone_file = _thread_with_photo(open_thread)
-    fresh_orphan = default_storage.save("support/fresh.jpg", io.BytesIO(b"x"))
+    fresh_orphan = private_storage().save("support/fresh.jpg", io.BytesIO(b"x"))
     gone_name = gone_file.file.name
     gone.delete()
     assert services.purge_orphan_files() == 0  # everything is younger than an hour
     hours_ago = time.time() - 2 * 3600
     for name in (gone_name, kept_file.file.name):
-        os.utime(default_storage.path(name), (hours_ago, hours_ago))
+        os.utime(private_storage().path(name), (hours_ago, hours_ago))
     assert services.purge_orphan_files() == 1
-    assert not default_storage.exists(gone_name)
-    assert default_storage.exists(kept_file.file.name) and default_storage.exists(fresh_orphan)
+    assert not private_storage().exists(gone_name)
+    assert private_storage().exists(kept_file.file.name)
+    assert private_storage().exists(fresh_orphan)
     assert Thread.objects.get() == kept
 
 
@@ -333,7 +335,7 @@ def test_p5_the_purge_runs_with_nothing_stored_yet():
 
 def test_p5_a_missing_file_is_not_found_not_an_error(browser, shopper, open_thread):
     thread, attachment = _thread_with_photo(open_thread, customer=shopper, email=shopper.email)
-    default_storage.delete(attachment.file.name)
+    private_storage().delete(attachment.file.name)
     response = browser.get(f"/support/mine/{thread.number}/files/{attachment.pk}/")
     assert response.status_code == 404
 

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from candor.core.storage import private_storage
+
 # What the forms accept; masking may lengthen text a little, so the columns are wider.
 SUBJECT_MAX = 150
 NAME_MAX = 150
@@ -165,7 +167,8 @@ class Attachment(models.Model):
     """An image sent with a customer's message, re-encoded without its metadata."""
 
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to=attachment_path, max_length=100)
+    # Private storage, not MEDIA_ROOT: only the access-checked views serve these (support.files).
+    file = models.FileField(upload_to=attachment_path, max_length=100, storage=private_storage)
     content_type = models.CharField(max_length=40)
     size = models.PositiveIntegerField()
 

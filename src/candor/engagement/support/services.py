@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -21,6 +20,7 @@ from candor.core.ids import readable_code
 from candor.orders.models import Order
 from candor.privacy.card_numbers import mask_card_numbers
 
+from .files import ATTACHMENT_DIR
 from .images import MAX_FILES, CleanImage
 from .models import (
     Attachment,
@@ -48,8 +48,6 @@ __all__ = [
     "leave_feedback",
     "purge_orphan_files",
 ]
-
-ATTACHMENT_DIR = "support"
 
 
 class SupportError(Exception):
@@ -313,8 +311,9 @@ def purge_orphan_files() -> int:
     """Delete attachment files no row refers to any more: those of threads the retention job
     deleted (row deletes do not reach the disk) and of posts whose transaction failed.
     Returns how many files were deleted."""
+    storage = Attachment._meta.get_field("file").storage
     try:
-        _dirs, names = default_storage.listdir(ATTACHMENT_DIR)
+        _dirs, names = storage.listdir(ATTACHMENT_DIR)
     except FileNotFoundError:
         return 0
     known = set(
@@ -327,7 +326,7 @@ def purge_orphan_files() -> int:
     deleted = 0
     for name in names:
         path = f"{ATTACHMENT_DIR}/{name}"
-        if path not in known and default_storage.get_modified_time(path) < settled:
-            default_storage.delete(path)
+        if path not in known and storage.get_modified_time(path) < settled:
+            storage.delete(path)
             deleted += 1
     return deleted
