@@ -115,7 +115,8 @@ def decode_image(checked: CheckedImage) -> CleanImage:
                     image.draft(None, _stored_size(image.size))
                 image.load()
                 image.thumbnail((MAX_SIDE, MAX_SIDE))
-                content = _reencode(ImageOps.exif_transpose(image), kind)
+                ImageOps.exif_transpose(image, in_place=True)
+                content = _reencode(image, kind)
     except ImageRefused:
         raise
     except (Image.DecompressionBombWarning, Image.DecompressionBombError):
@@ -144,9 +145,11 @@ def _reencode(image: Image.Image, kind: str) -> bytes:
         image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
     )
     mode = "RGBA" if keeps_alpha else ("L" if image.mode in ("L", "1") else "RGB")
-    converted = image.convert(mode)
-    # A new image from the bare pixels: no EXIF, XMP, ICC, text chunks or comments come along.
-    bare = Image.frombytes(mode, converted.size, converted.tobytes())
+    converted = image if image.mode == mode else image.convert(mode)
+    # A new image with only the pixels: no EXIF, XMP, ICC, text chunks or comments come along
+    # (pasted, not copied through bytes: one copy of the pixels fewer in memory).
+    bare = Image.new(mode, converted.size)
+    bare.paste(converted)
     out = io.BytesIO()
     if kind == "JPEG":
         bare.save(out, "JPEG", quality=90, optimize=True)
