@@ -1,5 +1,7 @@
+import allauth.mfa.admin  # noqa: F401  (registers allauth's admin first, so ours replaces it)
 from allauth.account.admin import EmailAddressAdmin as BaseEmailAddressAdmin
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
@@ -103,3 +105,23 @@ admin.site.unregister(EmailAddress)
 @admin.register(EmailAddress)
 class EmailAddressAdmin(MaskPersonalData, BaseEmailAddressAdmin):
     pass
+
+
+# allauth's Authenticator admin shows and edits `data`: the TOTP secret and the recovery-code
+# seed (P14). Ours never shows it: who has which kind of authenticator, and when it was used.
+# Deleting one (a staff member who lost the app and the codes) makes them enrol again.
+admin.site.unregister(Authenticator)
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(MaskPersonalData, admin.ModelAdmin):
+    list_display = ["user", "type", "created_at", "last_used_at"]
+    list_filter = ["type", "created_at", "last_used_at"]
+    fields = readonly_fields = ["user", "type", "created_at", "last_used_at"]
+    exclude = ["data"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
