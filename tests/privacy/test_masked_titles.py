@@ -13,7 +13,7 @@ from django.core.management import call_command
 from candor.messaging.models import Subscription
 from tests.factories import AddressFactory, UserFactory, VerifiedEmailFactory
 
-from .staff_roles import signed_in, staff_in
+from .staff_roles import change_form_data, signed_in, staff_in
 from .test_erasure import EMAIL, FIRST, LAST, NAME, PHONE, build_customer
 
 LINE = "12 Zephyr Lane"
@@ -66,29 +66,8 @@ def test_p15_the_bulk_delete_confirmation_names_records_masked(customer):
 def test_p15_the_admin_log_and_the_saved_message_name_the_record_masked(customer):
     owner = signed_in(staff_in("Owner"))
     url = f"/backoffice/accounts/user/{customer.pk}/change/"
-    form = owner.get(url).context["adminform"].form
-    data = {
-        key: value
-        for key, value in form.initial.items()
-        if key in form.fields and value is not None and not isinstance(value, list)
-    }
-    data.update(
-        {
-            "processing_restricted": "on",
-            "addresses-TOTAL_FORMS": "1",
-            "addresses-INITIAL_FORMS": "1",
-            "addresses-MIN_NUM_FORMS": "0",
-            "addresses-MAX_NUM_FORMS": "1000",
-            "addresses-0-id": str(customer.addresses.get().pk),
-            "addresses-0-owner": str(customer.pk),
-            "account_events-TOTAL_FORMS": "1",
-            "account_events-INITIAL_FORMS": "1",
-            "account_events-MIN_NUM_FORMS": "0",
-            "account_events-MAX_NUM_FORMS": "1000",
-            "account_events-0-id": str(customer.account_events.get().pk),
-            "account_events-0-user": str(customer.pk),
-        }
-    )
+    data = change_form_data(owner.get(url))
+    data["processing_restricted"] = "on"
 
     saved = owner.post(url, data, follow=True)
 

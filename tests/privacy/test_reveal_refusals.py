@@ -16,7 +16,7 @@ from django.apps import apps
 from django.core.management import call_command
 from django.utils import timezone
 
-from candor.accounts.models import RestrictedAddress
+from candor.accounts.models import RestrictedAddress, StaffPowerChange
 from candor.accounts.roles import ROLES
 from candor.payments.models import WebhookEvent
 from candor.privacy.access_models import StaffAccessRecord
@@ -111,6 +111,7 @@ def records(place, variant, committed):
         verify_nonce=uuid.uuid4().hex,
     )
     WebhookEvent.objects.create(provider="stripe", event_id=f"evt_{REFERENCE}", event_type="x")
+    StaffPowerChange.objects.create(user=customer, power="is_staff", before=True, after=False)
     found = {}
     for model in REVEALABLE:
         for obj in model._default_manager.order_by("pk"):
