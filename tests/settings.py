@@ -10,6 +10,8 @@ import socket
 os.environ.setdefault("CANDOR_ENV", "embedded")
 os.environ.setdefault("REDIS_URL", "")
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-for-production-0123456789")
+# A fixed Fernet key for two-factor secrets (tests only), so no key file is written under var/.
+os.environ.setdefault("MFA_ENCRYPTION_KEYS", "dGVzdHMtb25seS1tZmEta2V5LW5vdC1mb3ItcHJvZCE=")
 
 
 def _postgres_up() -> bool:

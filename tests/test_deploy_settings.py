@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 
@@ -31,6 +32,7 @@ def production_env(tmp_path):
         "REDIS_URL": "redis://127.0.0.1:6379/0",
         "EMAIL_URL": "smtp+tls://mailer:mail-password@127.0.0.1:587",
         "SITE_URL": "https://shop.example.com",
+        "MFA_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
     }
 
 
@@ -110,7 +112,9 @@ def test_production_refuses_an_empty_secret_key_P14(production_env):
     )
 
 
-@pytest.mark.parametrize("name", ["DATABASE_URL", "EMAIL_URL", "SITE_URL", "ALLOWED_HOSTS"])
+@pytest.mark.parametrize(
+    "name", ["DATABASE_URL", "EMAIL_URL", "SITE_URL", "ALLOWED_HOSTS", "MFA_ENCRYPTION_KEYS"]
+)
 def test_production_refuses_to_start_without_its_services_P14(production_env, name):
     """No silent fallback to SQLite, file mail or links to 127.0.0.1 in production."""
     del production_env[name]
@@ -147,3 +151,56 @@ def test_production_survives_a_redis_outage_by_configuration(production_env):
         "django.contrib.sessions.backends.cached_db ['^healthz$', '^readyz$'] 1 "
         "{'socket_connect_timeout': 0.25, 'socket_timeout': 2} True {'connect_timeout': 5}\n"
     )
+
+
+def test_production_refuses_a_key_that_is_not_a_fernet_key_P14(production_env):
+    """P14 (issue 11 item 3): a mistyped two-factor key stops start-up, naming which one."""
+    production_env["MFA_ENCRYPTION_KEYS"] = f"{Fernet.generate_key().decode()},not-a-key"
+
+    result = _manage(production_env, "check")
+
+    assert result.returncode == 1
+    assert "MFA_ENCRYPTION_KEYS: key 2 is not a Fernet key" in result.stderr
+
+
+def test_production_makes_up_no_two_factor_key_P14(production_env):
+    """P14: without MFA_ENCRYPTION_KEYS production stops; the embedded key file under var/
+    is neither read nor written."""
+    del production_env["MFA_ENCRYPTION_KEYS"]
+
+    result = _manage(production_env, "check")
+
+    assert result.returncode == 1
+    assert "Set MFA_ENCRYPTION_KEYS in the environment" in result.stderr
+    assert not (Path(production_env["CANDOR_VAR_DIR"]) / "mfa_key").exists()
+
+
+def test_the_embedded_shop_keeps_its_two_factor_key_under_var_P14(production_env):
+    """P14: the embedded default makes one key, private to the shop's user, and keeps it."""
+    embedded = {
+        key: value
+        for key, value in production_env.items()
+        if key in ("PATH", "HOME", "LANG", "DJANGO_SETTINGS_MODULE", "CANDOR_VAR_DIR")
+    }
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.MFA_ENCRYPTION_KEYS[0])"
+    )
+
+    def run():
+        return subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=embedded["HOME"],
+            env={**embedded, "PYTHONPATH": str(PROJECT_DIR / "src")},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    first, second = run(), run()
+
+    key_file = Path(embedded["CANDOR_VAR_DIR"]) / "mfa_key"
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == second.stdout == key_file.read_text().strip() + "\n"
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+    Fernet(key_file.read_text().strip())  # a real key

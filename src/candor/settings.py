@@ -291,6 +291,46 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Candor")
 # No "trust this browser" cookie: every new session asks for the code.
 MFA_TRUST_ENABLED = False
+# TOTP secrets and recovery-code seeds are stored encrypted (candor.accounts.mfa_secrets).
+# MFA_ENCRYPTION_KEYS: comma-separated Fernet keys, the first encrypts, all decrypt (rotation:
+# docs/security.md). Required in production; the embedded shop keeps one under var/.
+MFA_ADAPTER = "candor.accounts.mfa_secrets.MFAAdapter"
+
+
+def _embedded_mfa_key() -> str:
+    from cryptography.fernet import Fernet
+
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    key_file = VAR_DIR / "mfa_key"
+    if not key_file.exists():
+        key_file.write_bytes(Fernet.generate_key())
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+MFA_ENCRYPTION_KEYS = [key.strip() for key in env.list("MFA_ENCRYPTION_KEYS", default=[])]
+MFA_ENCRYPTION_KEYS = [key for key in MFA_ENCRYPTION_KEYS if key]
+if not MFA_ENCRYPTION_KEYS:
+    if PRODUCTION:
+        raise environ.ImproperlyConfigured("Set MFA_ENCRYPTION_KEYS in the environment")
+    MFA_ENCRYPTION_KEYS = [_embedded_mfa_key()]
+
+
+def _check_fernet_keys(keys: list[str]) -> None:
+    from cryptography.fernet import Fernet
+
+    for number, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except ValueError:
+            raise environ.ImproperlyConfigured(
+                f"MFA_ENCRYPTION_KEYS: key {number} is not a Fernet key (32 url-safe base64-"
+                'encoded bytes; make one with `python -c "from cryptography.fernet import '
+                'Fernet; print(Fernet.generate_key().decode())"`)'
+            ) from None
+
+
+_check_fernet_keys(MFA_ENCRYPTION_KEYS)
 
 # Social sign-in (P4): Google and Facebook, basic profile only (name, email, provider id).
 # Credentials come from the environment, or from the back office (Social applications); use

@@ -414,6 +414,7 @@ def test_x1_the_generic_retention_job_deletes_rows_only_of_these_models():
             deleting[label] = (declaration.age_field, min(days))
     assert deleting == {
         "account.EmailConfirmation": ("created", 7),
+        "accounts.StaffPowerChange": ("created_at", 730),
         "admin.LogEntry": ("action_time", 730),
         "cart.Cart": ("updated_at", 90),
         "insights.ReportRelease": ("released_at", 1095),

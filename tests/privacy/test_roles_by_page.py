@@ -71,6 +71,7 @@ OWNER_ONLY = {
     "socialaccount.socialtoken",
     "socialaccount.socialaccount",
     "mfa.authenticator",
+    "accounts.staffpowerchange",
     "core.shopsettings",
     "messaging.topic",
     "payments.paymentsettings",

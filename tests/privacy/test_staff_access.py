@@ -179,9 +179,13 @@ def test_p15_a_role_without_the_family_permission_is_refused_and_the_attempt_rec
     html = refused.content.decode()
     assert "Your role may not see names, email addresses and phone numbers." in html
     assert "ayesha@example.com" not in html and "+923001234567" not in html
-    record = StaffAccessRecord.objects.get()
-    assert (record.granted, record.fields, record.staff) == (False, [], staff)
-    assert count_for(record.subject_user_id) == 0
+    # Both attempts are on the record, the GET too (issue 11 item 2).
+    records = StaffAccessRecord.objects.order_by("id")
+    assert [(r.granted, r.fields, r.staff, r.reason) for r in records] == [
+        (False, [], staff, ""),
+        (False, [], staff, "Just curious, honestly"),
+    ]
+    assert count_for(records[0].subject_user_id) == 0
 
 
 def test_p15_a_role_that_may_not_open_the_record_is_refused(order):

@@ -5,10 +5,17 @@ Account data has no age field: it lives as long as the account. Its retention st
 a request to delete the account (P20: at most 30 days); the accounts eraser carries them out.
 """
 
-from candor.privacy.datamap import NOT_PERSONAL, declare, declare_not_personal, keep, personal
+from candor.privacy.datamap import (
+    NOT_PERSONAL,
+    YEAR,
+    declare,
+    declare_not_personal,
+    keep,
+    personal,
+)
 from candor.privacy.registry import register_holder
 
-from .models import AccountEvent, Address, RestrictedAddress, User
+from .models import AccountEvent, Address, RestrictedAddress, StaffPowerChange, User
 from .subject_data import HOLDER
 
 # Kept while the account is open; gone within 30 days of a request to delete it (P20).
@@ -150,6 +157,34 @@ declare(
         ),
         "created_at": _account("account.activity", source="automatic"),
     },
+)
+
+
+def _power_audit(category: str):
+    """The audit trail of staff powers (P15): kept two years, like the admin's own log."""
+    return personal(
+        category,
+        purposes=["security"],
+        basis="legitimate_interests",
+        source="automatic",
+        keep=keep(2 * YEAR, "delete"),
+        note="Who gave or took a staff account's powers, and when; kept two years. Erasing "
+        "the account keeps the record (pointing at the anonymised account) and empties its note.",
+    )
+
+
+declare(
+    StaffPowerChange,
+    fields={
+        "user": _power_audit("identity.account"),
+        "power": _power_audit("security.audit"),
+        "before": _power_audit("security.audit"),
+        "after": _power_audit("security.audit"),
+        "acting_user": _power_audit("security.audit"),
+        "note": _power_audit("security.audit"),
+        "created_at": _power_audit("security.audit"),
+    },
+    age_field="created_at",
 )
 
 # --- allauth, configured by this app ---------------------------------------------------------

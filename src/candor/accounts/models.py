@@ -137,3 +137,70 @@ class RestrictedAddress(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+
+class Power(models.TextChoices):
+    """What a staff account may do, as StaffPowerChange records it."""
+
+    STAFF = "is_staff", "Staff status"
+    SUPERUSER = "is_superuser", "Superuser status"
+    GROUPS = "groups", "Roles"
+    PERMISSIONS = "user_permissions", "Permissions"
+    ACTIVE = "is_active", "Account enabled"
+
+
+class StaffPowerChange(models.Model):
+    """The audit trail of staff powers (P15): one row for each change of an account's staff
+    status, superuser status, roles, own permissions, or, for an account that holds any of
+    those, its being disabled or enabled. Written only by accounts.powers, in the change's
+    transaction: who, what (before and after), when, and why if given."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="power_changes",
+        help_text="Whose powers changed (empty once the account is deleted).",
+    )
+    power = models.CharField(max_length=20, choices=Power.choices)
+    before = models.JSONField(help_text="Yes/no, or the names of the roles or permissions.")
+    after = models.JSONField()
+    acting_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who changed it; empty for the system (a deploy, a command).",
+    )
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "staff power change"
+        # The one permission that lets a staff member (the owner) change staff powers; the
+        # Owner role holds it (roles.py), superusers hold every permission.
+        permissions = [
+            (
+                "manage_staff",
+                "Can grant and remove staff status, roles and permissions, and disable staff "
+                "accounts",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_power_display()}: {self.describe()}"
+
+    def describe(self) -> str:
+        def shown(value) -> str:
+            if isinstance(value, bool):
+                return "yes" if value else "no"
+            return ", ".join(value) if value else "none"
+
+        if isinstance(self.before, list) and isinstance(self.after, list):
+            added = sorted(set(self.after) - set(self.before))
+            removed = sorted(set(self.before) - set(self.after))
+            parts = [f"+ {name}" for name in added] + [f"− {name}" for name in removed]
+            return "; ".join(parts) or "no change"
+        return f"{shown(self.before)} → {shown(self.after)}"

@@ -78,7 +78,10 @@ def disable(subject: Subject, request: Any, acting_user: Any) -> str:
     if not users:
         raise RightsError("There is no account with this address to disable.")
     for user in users:
-        disable_account(user=user, acting_user=acting_user, note="rights request")
+        # The holder asked (a verified request), so a staff account is disabled as well.
+        disable_account(
+            user=user, acting_user=acting_user, note="rights request", requested_by_holder=True
+        )
     return f"{len(users)} account(s) disabled"
 
 

@@ -20,7 +20,8 @@ from candor.messaging.subscriptions import withdraw_marketing
 from candor.privacy.disclosures import recipients_for, record_recipient_notice
 from candor.privacy.subjects import Subject
 
-from .models import AccountAction, AccountEvent, Address, User
+from . import powers
+from .models import AccountAction, AccountEvent, Address, Power, User
 
 MAX_ADDRESSES = 20
 ADDRESS_FIELDS = ("name", "line1", "line2", "city", "postcode", "country", "phone")
@@ -194,16 +195,37 @@ def disabled_account_exists(email: str) -> bool:
     )
 
 
-def disable_account(*, user: User, acting_user: User | None, note: str = "") -> User:
+def disable_account(
+    *, user: User, acting_user: User | None, note: str = "", requested_by_holder: bool = False
+) -> User:
     """Disable an account: no sign-in, no purchases, no marketing; order mail still goes out.
 
     Every session of the account ends. Idempotent: disabling a disabled account changes
-    nothing and writes no second event.
+    nothing and writes no second event. An account with staff powers is disabled only by its
+    holder (themselves, or their verified rights request: `requested_by_holder`), the system
+    (`acting_user=None`) or the owner (accounts.powers; PowersRefused otherwise), and the
+    change is on the powers audit trail too.
     """
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
         if not locked.is_active and locked.disabled_at is not None:
             return locked
+        staff_account = powers.holds_powers(locked)
+        if staff_account:
+            by_holder = requested_by_holder or getattr(acting_user, "pk", None) == locked.pk
+            if acting_user is not None and not by_holder:
+                powers.check_may_change(acting_user, locked)
+            powers.check_keeps_a_superuser(
+                locked, is_superuser=locked.is_superuser, is_staff=locked.is_staff, active=False
+            )
+            powers.record(
+                user=locked,
+                power=Power.ACTIVE,
+                before=True,
+                after=False,
+                acting_user=acting_user,
+                note=note,
+            )
         event = AccountEvent.objects.create(
             user=locked, action=AccountAction.DISABLED, acting_user=acting_user, note=note[:300]
         )
@@ -222,11 +244,23 @@ def disable_account(*, user: User, acting_user: User | None, note: str = "") -> 
 
 
 def enable_account(*, user: User, acting_user: User | None, note: str = "") -> User:
-    """Staff re-enable an account on the customer's request. Idempotent."""
+    """Staff re-enable an account on the customer's request. Idempotent. An account with
+    staff powers gets them back with it, so only the owner (or the system) re-enables one."""
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
         if locked.is_active:
             return locked
+        if powers.holds_powers(locked):
+            if acting_user is not None:
+                powers.check_may_change(acting_user, locked)
+            powers.record(
+                user=locked,
+                power=Power.ACTIVE,
+                before=False,
+                after=True,
+                acting_user=acting_user,
+                note=note,
+            )
         locked.is_active = True
         locked.disabled_at = None
         locked.save(update_fields=["is_active", "disabled_at"])

@@ -5,7 +5,8 @@ proof point at it: the address becomes a unique placeholder built from a salted 
 and phone are emptied, the password made unusable. Everything else the account holds goes:
 addresses, sign-in addresses and their confirmations, social accounts (and their tokens),
 two-factor authenticators, the account's history and its sessions. Admin log entries about the
-account lose the address they were labelled with.
+account lose the address they were labelled with; the record of staff powers it was given or
+lost stays, pointing at the anonymised account, without its note.
 """
 
 from __future__ import annotations
@@ -29,10 +30,11 @@ from candor.core.models import ShopSettings
 from candor.privacy.registry import Counts, Holder, counts, email_q, export_rows
 from candor.privacy.subjects import ERASED_DOMAIN, Subject, addresses, placeholder_email
 
-from .models import AccountEvent, Address, RestrictedAddress, User
+from .models import AccountEvent, Address, RestrictedAddress, StaffPowerChange, User
 from .services import _forget_cached_sessions, _session_keys_of
 
 USER = User._meta.label
+POWERS = StaffPowerChange._meta.label
 
 
 def _users(subject: Subject) -> QuerySet[User]:
@@ -76,6 +78,8 @@ def export(subject: Subject) -> dict[str, list[dict[str, Any]]]:
         LogEntry._meta.label: export_rows(_admin_log(subject, users), hide=("user",)),
         # Secrets stay here: what kind of second factor, and when it was set up and used.
         Authenticator._meta.label: export_rows(owned[Authenticator._meta.label], hide=("data",)),
+        # The staff powers the account was given or lost (who did it is another person's).
+        POWERS: export_rows(StaffPowerChange.objects.filter(user__in=users), hide=("acting_user",)),
     }
     # The hash itself stays here; the export says whether there is one.
     usable = set(
@@ -106,6 +110,7 @@ def preview(subject: Subject) -> Counts:
     result = {label: counts(deleted=rows.count()) for label, rows in _owned(subject).items()}
     result[USER] = counts(pseudonymized=users.count())
     result[LogEntry._meta.label] = counts(pseudonymized=_admin_log(subject, users).count())
+    result[POWERS] = counts(pseudonymized=StaffPowerChange.objects.filter(user__in=users).count())
     return result
 
 
@@ -125,6 +130,10 @@ def erase(subject: Subject) -> Counts:
         pseudonymized=_admin_log(subject, live).update(
             object_repr="erased account", change_message=""
         )
+    )
+    # The powers trail stays (it points at the anonymised account); what staff typed goes.
+    result[POWERS] = counts(
+        pseudonymized=StaffPowerChange.objects.filter(user_id__in=user_ids).update(note="")
     )
     session_keys = [key for user in users for key in _session_keys_of(user)]
     deleted_sessions, _ = Session.objects.filter(session_key__in=session_keys).delete()

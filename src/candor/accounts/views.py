@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from . import services
 from .forms import AddressForm, DisableAccountForm, ProfileForm
 from .models import Address
+from .powers import PowersRefused
 
 
 @login_required
@@ -132,7 +133,15 @@ def disable(request):
         if not ratelimit.consume(request, action="reauthenticate", user=user):
             error = "Too many attempts. Please wait a minute and try again."
         elif form.is_valid():
-            services.disable_account(user=user, acting_user=user)
+            try:
+                services.disable_account(user=user, acting_user=user)
+            except PowersRefused as refused:  # the last superuser
+                return render(
+                    request,
+                    "accounts/disable.html",
+                    {"form": form, "error": str(refused)},
+                    status=409,
+                )
             logout(request)  # this session too: a fresh, empty one carries the message
             messages.success(
                 request,

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils.text import slugify
 from PIL import Image, ImageDraw
 
+from candor.accounts.powers import record_first_owner
 from candor.catalog.models import Brand, Category, Product, Variant
 from candor.catalog.services import refresh_price_from
 from candor.core.models import ShopSettings
@@ -177,6 +178,7 @@ def ensure_owner() -> str | None:
     owner = User.objects.create_superuser(
         email=OWNER_EMAIL, password=password, first_name="Shop", last_name="Owner"
     )
+    record_first_owner(user=owner)  # on the staff powers trail (P15)
     # Whoever ran the command on the server holds the account: its address needs no mailed link
     # (sign-in requires a verified address; two-factor enrolment is asked for at first visit).
     EmailAddress.objects.create(user=owner, email=OWNER_EMAIL, verified=True, primary=True)

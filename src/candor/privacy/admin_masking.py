@@ -7,7 +7,8 @@
   writes an access record (staff_access.reveal). Masked fields are read-only here, so a form
   never carries the raw value either.
 
-Which fields and families: staff_access.masked_fields, from the data map.
+Which fields and families: staff_access.masked_fields, from the data map. How records are
+named (titles, messages, the delete confirmation, the admin log): admin_titles.py.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
+from .admin_titles import MaskedTitles
 from .masking import mask_value
 from .staff_access import MaskedField, masked_fields, may_reveal
 
@@ -64,81 +66,6 @@ def _swap(items: Sequence[Any], swap: Callable[[Any], Any]) -> list[Any]:
     ]
 
 
-class _Shown:
-    """An object as a page names it: its own attributes, a masked str() (titles,
-    breadcrumbs and inline headings print the object, and a customer's __str__ is often
-    their email address or postal address)."""
-
-    def __init__(self, obj, text: str) -> None:
-        self.__dict__["_obj"] = obj
-        self.__dict__["_text"] = text
-
-    def __getattr__(self, name: str):
-        return getattr(self.__dict__["_obj"], name)
-
-    def __str__(self) -> str:
-        return self.__dict__["_text"]
-
-
-def masked_str(obj) -> str:
-    """str(obj) with each value of its personal fields replaced by the masked form."""
-    text = str(obj)
-    for masked in masked_fields(type(obj)).values():
-        value = getattr(obj, masked.name, None)
-        raw = "" if value is None else str(value)
-        if len(raw) >= 2 and raw in text:
-            text = text.replace(raw, mask_value(masked.category, raw) or "***")
-    return text
-
-
-def shown(obj):
-    """`obj`, or a stand-in whose str() is masked when str(obj) would show personal data."""
-    if obj is None:
-        return obj
-    text = masked_str(obj)
-    return obj if text == str(obj) else _Shown(obj, text)
-
-
-class _MaskedInlineFormSet(admin.helpers.InlineAdminFormSet):
-    def __iter__(self):
-        for inline_form in super().__iter__():
-            inline_form.original = shown(inline_form.original)
-            yield inline_form
-
-
-class _Titles:
-    """For a ModelAdmin: the title, breadcrumbs, history page and inline headings name a
-    record without its personal data. Used by MaskPersonalData (an inline never calls these)."""
-
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if obj is not None:
-            named = shown(obj)
-            if named is not obj:
-                context = {**context, "original": named, "subtitle": str(named)}
-        return super().render_change_form(request, context, add, change, form_url, obj)  # type: ignore[misc]
-
-    def get_inline_formsets(self, request, formsets, inline_instances, obj=None):
-        wrapped = []
-        for inline_formset in super().get_inline_formsets(  # type: ignore[misc]
-            request, formsets, inline_instances, obj
-        ):
-            if masked_fields(inline_formset.opts.model):
-                inline_formset.__class__ = _MaskedInlineFormSet
-            wrapped.append(inline_formset)
-        return wrapped
-
-    def history_view(self, request, object_id, extra_context=None):
-        obj = self.get_object(request, object_id)  # type: ignore[attr-defined]
-        named = shown(obj)
-        if obj is not None and named is not obj:
-            extra_context = {
-                **(extra_context or {}),
-                "object": named,
-                "title": f"Change history: {named}",
-            }
-        return super().history_view(request, object_id, extra_context)  # type: ignore[misc]
-
-
 # The hooks the mixin post-processes. A ModelAdmin that overrides one of them (OrderAdmin's
 # get_readonly_fields, say) would otherwise bypass the mixin: __init_subclass__ wraps its
 # override so the result is masked all the same. Each step is idempotent.
@@ -163,7 +90,7 @@ def _masking(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-class MaskPersonalData(_Titles):
+class MaskPersonalData(MaskedTitles):
     """Mix into a ModelAdmin or an inline (before admin.ModelAdmin / TabularInline)."""
 
     def __init_subclass__(cls, **kwargs):

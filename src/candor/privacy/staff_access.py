@@ -166,17 +166,27 @@ def reveal(
     return Revealed(record, values)
 
 
-def record_refusal(*, obj: models.Model, family: str, acting_user, reason: str) -> None:
-    """An attempt to take personal data out by other means (a carrier manifest) without the
-    permission: nothing is shown, and the attempt is on the record like a refused reveal."""
+def record_refusal(
+    *,
+    obj: models.Model | None,
+    family: str,
+    acting_user,
+    reason: str,
+    model_label: str = "",
+    object_pk: str = "",
+) -> None:
+    """A refused attempt to see personal data (the reveal page opened or posted without the
+    right, a carrier manifest without the permission): nothing is shown, and the attempt is on
+    the record. `obj` is None when the record does not exist: the refusal does not say so, and
+    the record names the model and key that were tried."""
     StaffAccessRecord.objects.create(
         staff=acting_user,
-        subject_user_id=subject_user_id(obj),
-        model=obj._meta.label,
-        object_pk=str(obj.pk),
+        subject_user_id=subject_user_id(obj) if obj is not None else None,
+        model=obj._meta.label if obj is not None else model_label[:100],
+        object_pk=str(obj.pk) if obj is not None else object_pk[:40],
         family=family[:30],
         fields=[],
-        reason=reason[:REASON_MAX],
+        reason=mask_card_numbers(reason.strip()[:REASON_MAX]).text,
         granted=False,
     )
 

@@ -12,6 +12,7 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 from .. import staff_access
 from ..access_models import StaffAccessRecord
+from ..admin_titles import masked_str
 from ..masking import mask_value
 
 
@@ -62,34 +63,56 @@ class StaffAccessRecordAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def _record(self, model: str, pk: str):
-        try:
-            model_class = apps.get_model(model)
-            obj = model_class._default_manager.filter(pk=pk).first()
-        except (LookupError, ValueError, ValidationError):
-            obj = None
-        if obj is None:
-            raise Http404("No such record.")
-        return obj
-
-    def _may_view_record(self, request, obj) -> bool:
-        model_admin = self.admin_site._registry.get(type(obj))
+    def _may_view_record(self, request, model_class, obj=None) -> bool:
+        model_admin = self.admin_site._registry.get(model_class)
         if model_admin is not None:
             return model_admin.has_view_or_change_permission(request, obj)
-        opts = obj._meta
+        opts = model_class._meta
         return request.user.has_perm(f"{opts.app_label}.view_{opts.model_name}")
 
     def reveal_view(self, request, model: str, pk: str, family: str):
-        obj = self._record(model, pk)
-        fields = [f for f in staff_access.masked_fields(type(obj)).values() if f.family == family]
+        """Who may, first; only then the record. A refusal (GET or POST) is recorded and its
+        page names nothing of the record: not its str(), not its masked values, not even
+        whether it exists."""
+        try:
+            model_class = apps.get_model(model)
+        except (LookupError, ValueError):
+            raise Http404("No such record.") from None
+        fields = [f for f in staff_access.masked_fields(model_class).values() if f.family == family]
         if not fields:
             raise Http404("This record holds nothing of that kind.")
+        description = staff_access.FAMILIES[family]
+        may_family = staff_access.may_reveal(request.user, family)
+        may_model = self._may_view_record(request, model_class)
+        obj = self._find(model_class, pk)
+        if may_family and may_model and obj is None:
+            raise Http404("No such record.")
+        may_view = (
+            may_model and obj is not None and self._may_view_record(request, model_class, obj)
+        )
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Reveal {staff_access.FAMILIES[family]}",
+            "title": f"Reveal {description}",
+            "family": description,
+        }
+        if not (may_family and may_view):
+            staff_access.record_refusal(
+                obj=obj,
+                model_label=model_class._meta.label,
+                object_pk=pk,
+                family=family,
+                acting_user=request.user,
+                reason=request.POST.get("reason", "") if request.method == "POST" else "",
+            )
+            context["refused"] = (
+                f"Your role may not see {description}."
+                if may_model
+                else "Your role may not open this record."
+            )
+            return self._render(request, context, status=403)
+        context |= {
             "opts": obj._meta,
-            "record": obj,
-            "family": staff_access.FAMILIES[family],
+            "record": masked_str(obj),
             "masked": [
                 (
                     obj._meta.get_field(f.name).verbose_name,
@@ -98,15 +121,7 @@ class StaffAccessRecordAdmin(admin.ModelAdmin):
                 for f in fields
             ],
         }
-        may_view = self._may_view_record(request, obj)
         if request.method != "POST":
-            if not (may_view and staff_access.may_reveal(request.user, family)):
-                context["refused"] = (
-                    f"Your role may not see {staff_access.FAMILIES[family]}."
-                    if may_view
-                    else "Your role may not open this record."
-                )
-                return self._render(request, context, status=403)
             context["form"] = RevealForm()
             return self._render(request, context)
         form = RevealForm(request.POST)
@@ -121,11 +136,17 @@ class StaffAccessRecordAdmin(admin.ModelAdmin):
                 acting_user=request.user,
                 may_view_record=may_view,
             )
-        except staff_access.RevealRefused as refused:
-            context["refused"] = str(refused)
-            return self._render(request, context, status=403)
+        except staff_access.RevealRefused as refused:  # the service checks again
+            return self._render(request, {**context, "refused": str(refused)}, status=403)
         context["revealed"] = revealed.values
         return self._render(request, context)
+
+    @staticmethod
+    def _find(model_class, pk: str):
+        try:
+            return model_class._default_manager.filter(pk=pk).first()
+        except (ValueError, ValidationError):
+            return None
 
     def _render(self, request, context, status: int = 200):
         response = TemplateResponse(request, "admin/privacy/reveal.html", context, status=status)
