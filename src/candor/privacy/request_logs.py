@@ -88,6 +88,16 @@ def client_ip(request: HttpRequest) -> str | None:
     return valid_ip(request.META.get("REMOTE_ADDR", ""))
 
 
+def client_key(request: HttpRequest) -> str:
+    """What per-client rate limits count: the client address, an IPv6 one by its /64 (one
+    household or server holds a whole /64, so counting single addresses would count nothing,
+    as allauth's limits also do); "" when there is no valid address."""
+    ip = client_ip(request)
+    if ip is None or ":" not in ip:
+        return ip or ""
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False).network_address) + "/64"
+
+
 def user_id(request: HttpRequest) -> int | None:
     """The signed-in user's id, without a query: the user object if the request already
     loaded it, otherwise the id the session holds (loading the session at most)."""
