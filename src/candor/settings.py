@@ -266,8 +266,13 @@ PASSWORD_RESET_TIMEOUT = 24 * 3600
 # Rate limits (P14), kept in the shared cache (Redis in production, so they hold across nodes).
 # Merged over allauth's defaults; these are the ones the promise rests on.
 ACCOUNT_RATE_LIMITS = {
-    # Failed sign-ins: 10 a minute from one address, 5 per account in 5 minutes.
-    "login_failed": "10/m/ip,5/300s/key",
+    # Failed sign-ins (candor.accounts.adapters.AccountAdapter.pre_authenticate): from one
+    # client, 10 a minute and 5 per account in 5 minutes; per account from everywhere, 5 in 5
+    # minutes, after which each other client has one attempt per 5 minutes, so the owner with
+    # the right password is never locked out by others' failures.
+    "login_failed_client": "10/m/ip,5/300s/key",
+    "login_failed": "5/300s/key",
+    "login_failed_locked_client": "1/300s/key",
     # Any sign-in attempt: 30 a minute from one address, then 429 Too Many Requests.
     "login": "30/m/ip",
     "signup": "20/m/ip",

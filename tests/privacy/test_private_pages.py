@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from candor.cart.models import CartLine
-from candor.privacy.private_pages import CACHE_CONTROL
+from candor.privacy.private_pages import CACHE_CONTROL, TOKEN_PAGE_REFERRER_POLICY
 from tests.factories import UserFactory, VerifiedEmailFactory
 
 pytestmark = pytest.mark.django_db
@@ -167,7 +167,7 @@ def test_every_private_route_answers_private_no_store_whatever_its_status_P14(cu
         else:
             assert "no-store" not in response.get("Cache-Control", ""), (name, url)
         if name in TOKEN_ROUTES or name == "allauth-key":
-            assert response["Referrer-Policy"] == "no-referrer", name
+            assert response["Referrer-Policy"] == TOKEN_PAGE_REFERRER_POLICY, name
         else:
             assert response["Referrer-Policy"] == "same-origin", name
 
@@ -191,7 +191,7 @@ def test_real_token_pages_are_private_P14(client, place, variant):
         response = client.get(url)
         assert response.status_code == 200, url
         assert response["Cache-Control"] == CACHE_CONTROL, url
-        assert response["Referrer-Policy"] == "no-referrer", url
+        assert response["Referrer-Policy"] == TOKEN_PAGE_REFERRER_POLICY, url
         assert order.number.encode() in response.content or "preferences" in url
 
 

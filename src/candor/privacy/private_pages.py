@@ -10,9 +10,11 @@ the cart as it is (empty), not the full cart it showed before. The rule is one l
 namespaces and names here, read from the resolved URL, so a new view in a private namespace
 is private without anyone remembering a decorator.
 
-A token page also sends `Referrer-Policy: no-referrer`: SECURE_REFERRER_POLICY
+A token page also sends `Referrer-Policy: strict-origin`: SECURE_REFERRER_POLICY
 ("same-origin") already keeps every page's address from other sites, and this keeps the token
-out of the Referer of the shop's own next page as well.
+out of the Referer of the shop's own next page as well (the next request names only the
+site). Not "no-referrer": under it browsers send `Origin: null` with a form's POST, which
+Django's CSRF check rightly refuses, and most token pages carry a form.
 """
 
 from collections.abc import Callable
@@ -23,6 +25,7 @@ from django.urls import ResolverMatch
 from .paths import carries_secret
 
 CACHE_CONTROL = "private, no-store"
+TOKEN_PAGE_REFERRER_POLICY = "strict-origin"
 # The customer's account and order history, the cart and checkout, and the back office.
 PRIVATE_NAMESPACES = frozenset({"accounts", "account_orders", "cart", "checkout", "admin"})
 # Single pages that show one person's things outside those namespaces.
@@ -62,5 +65,5 @@ class PrivatePagesMiddleware:
         if is_private(match):
             response["Cache-Control"] = CACHE_CONTROL
             if carries_secret(match):
-                response["Referrer-Policy"] = "no-referrer"
+                response["Referrer-Policy"] = TOKEN_PAGE_REFERRER_POLICY
         return response
