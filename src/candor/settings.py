@@ -513,6 +513,12 @@ _CSP = {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF, NONCE],
+        # One style attribute, allowed by its hash: allauth's change-of-email page hides a form
+        # with style="display: none".
+        "style-src-attr": [
+            "'unsafe-hashes'",
+            "'sha256-ZdHxw9eWtnxUb3mk6tBS+gIiVUPE3pGM470keHPDFlE='",
+        ],
         "img-src": [SELF, "data:"],  # data: for the two-factor enrolment QR code
         "font-src": [SELF],
         "connect-src": [SELF],
