@@ -198,6 +198,27 @@ def test_a_referrer_from_a_guests_order_page_keeps_no_token_P12_P14(
     assert not RequestLog.objects.filter(referrer__contains=token[:20]).exists()
 
 
+def test_only_referrer_paths_without_a_secret_are_remembered_P12_P14(client, batch_of):
+    """The log resolves one of our referrers once per distinct page; a token's path is never
+    kept in that memory, and is stripped every time."""
+    from candor.privacy import paths
+
+    for _ in range(2):
+        client.get("/", HTTP_REFERER="http://testserver/search/")
+        client.get("/", HTTP_REFERER="http://testserver/orders/view/secret-token-1/")
+
+    assert paths._plain("/search/")
+    assert not paths._plain("/orders/view/secret-token-1/")
+    assert (
+        list(RequestLog.objects.order_by("id").values_list("referrer", flat=True))
+        == [
+            "http://testserver/search/",
+            "http://testserver/orders/view/<str:token>/",
+        ]
+        * 2
+    )
+
+
 @pytest.mark.parametrize(
     ("referrer", "kept"),
     [

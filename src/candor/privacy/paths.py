@@ -9,6 +9,7 @@ string; one from another site is kept only as its origin ("https://search.exampl
 all the log's purposes need and all that another site's address should tell us.
 """
 
+import threading
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
@@ -51,9 +52,40 @@ def kept_referrer(referrer: str, request: HttpRequest) -> str:
     ours = {request.META.get("HTTP_HOST", "").lower(), urlsplit(settings.SITE_URL).netloc.lower()}
     if parts.netloc.lower() not in ours:
         return origin
-    path = unquote(parts.path or "/")
+    return origin + _kept_own_path(unquote(parts.path or "/"))
+
+
+def _kept_own_path(path: str) -> str:
+    if _plain(path):
+        return path
     try:
         match = resolve(path)
     except Resolver404:
         match = None
-    return origin + kept_path(path, match)
+    kept = kept_path(path, match)
+    if kept == path:
+        _plain.remember(path)
+    return kept
+
+
+class _PlainPaths:
+    """Paths of ours known to carry no secret (most referrers: catalogue pages), so the log
+    resolves a referrer once per distinct page rather than on every request. A token's path
+    is never remembered."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._seen: dict[str, None] = {}
+        self._size = size
+        self._lock = threading.Lock()
+
+    def __call__(self, path: str) -> bool:
+        return path in self._seen
+
+    def remember(self, path: str) -> None:
+        with self._lock:
+            if len(self._seen) >= self._size:
+                self._seen.pop(next(iter(self._seen)))  # the oldest
+            self._seen[path] = None
+
+
+_plain = _PlainPaths()
