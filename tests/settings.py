@@ -41,6 +41,9 @@ MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
 PRIVATE_MEDIA_ROOT = VAR_DIR / "test-private"  # noqa: F405
 SITE_URL = "http://testserver"
 TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], PROJECT_DIR / "tests" / "templates"]  # noqa: F405
+# The test-only script a test registers as a tag (the Content-Security-Policy allows no inline
+# script, so it is a file, as a real tag would be).
+STATICFILES_DIRS = [*STATICFILES_DIRS, PROJECT_DIR / "tests" / "static"]  # noqa: F405
 PAGE_CACHE_SECONDS = 0  # on in the tests of the page cache itself
 
 # One test database per run, so concurrent runs on one server never collide.

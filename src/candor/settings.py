@@ -12,6 +12,7 @@ from urllib.parse import unquote, urlsplit
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent.parent
@@ -101,6 +102,11 @@ MIDDLEWARE = [
     # response's final status; both buffer in memory and write in batches.
     "candor.privacy.request_logs.RequestLogMiddleware",
     "candor.insights.middleware.PageViewMiddleware",
+    # Content-Security-Policy and Permissions-Policy (P14), and `Cache-Control: private,
+    # no-store` on token, account, cart, checkout and back-office pages.
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "candor.privacy.private_pages.PrivatePagesMiddleware",
     # Before anything reads the body (uploads are spooled to disk whatever their size); after
     # the log, so a refused request is logged.
     "candor.core.request_size.RequestSizeLimitMiddleware",
@@ -272,8 +278,13 @@ PASSWORD_RESET_TIMEOUT = 24 * 3600
 # Rate limits (P14), kept in the shared cache (Redis in production, so they hold across nodes).
 # Merged over allauth's defaults; these are the ones the promise rests on.
 ACCOUNT_RATE_LIMITS = {
-    # Failed sign-ins: 10 a minute from one address, 5 per account in 5 minutes.
-    "login_failed": "10/m/ip,5/300s/key",
+    # Failed sign-ins (candor.accounts.adapters.AccountAdapter.pre_authenticate): from one
+    # client, 10 a minute and 5 per account in 5 minutes; per account from everywhere, 5 in 5
+    # minutes, after which each other client has one attempt per 5 minutes, so the owner with
+    # the right password is never locked out by others' failures.
+    "login_failed_client": "10/m/ip,5/300s/key",
+    "login_failed": "5/300s/key",
+    "login_failed_locked_client": "1/300s/key",
     # Any sign-in attempt: 30 a minute from one address, then 429 Too Many Requests.
     "login": "30/m/ip",
     "signup": "20/m/ip",
@@ -554,6 +565,62 @@ PARTNER_REPORT_TOP_PAGES = 10
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# No page's address reaches another site (a signed link's token is in it); token pages send
+# no referrer at all (candor.privacy.private_pages).
+SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp 4), enforced in both modes so the shop an owner tries
+# first is the shop production serves; CSP_REPORT_ONLY=true only reports (for trying a new
+# tag). Scripts and styles come from our own files only; the one exception is the <style> in
+# the back office's SVG charts, allowed by a per-response nonce. Forms may post to our pages;
+# their redirects may go on to Stripe's hosted payment page and the sign-in providers.
+_CSP = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        # One style attribute, allowed by its hash: allauth's change-of-email page hides a form
+        # with style="display: none".
+        "style-src-attr": [
+            "'unsafe-hashes'",
+            "'sha256-ZdHxw9eWtnxUb3mk6tBS+gIiVUPE3pGM470keHPDFlE='",
+        ],
+        "img-src": [SELF, "data:"],  # data: for the two-factor enrolment QR code
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [
+            SELF,
+            "https://checkout.stripe.com",
+            "https://accounts.google.com",
+            "https://www.facebook.com",
+        ],
+    }
+}
+if env.bool("CSP_REPORT_ONLY", default=False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP
+else:
+    CONTENT_SECURITY_POLICY = _CSP
+# Powerful browser features nothing in the shop uses are off for every page (and any frame).
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "serial",
+        "usb",
+        "browsing-topics",
+    )
+}
 SESSION_COOKIE_HTTPONLY = True
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -3,12 +3,16 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+from candor.accounts import sign_in
 from candor.core.views import healthz, readyz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("backoffice/", admin.site.urls),
+    # allauth's sign-in and password reset with our limits' answers (candor.accounts.sign_in).
+    path("accounts/login/", sign_in.login, name="account_login"),
+    path("accounts/password/reset/", sign_in.password_reset, name="account_reset_password"),
     path("accounts/", include("allauth.urls")),
     path("account/orders/", include("candor.orders.account_urls")),
     path("account/", include("candor.accounts.urls")),

@@ -51,8 +51,14 @@ def banner(page):
     return page.get_by_role("region", name="Cookies")
 
 
-def wait_for_cookie(page, name: str) -> None:
-    page.wait_for_function(f"document.cookie.includes('{name}=')")
+def wait_for_cookie(page, name: str, seconds: float = 10) -> None:
+    """Wait until the browser holds the cookie (set by a script). Polled from here: a string
+    predicate in the page would be an eval, which the Content-Security-Policy forbids."""
+    for _ in range(int(seconds * 10)):
+        if name in names(page.context):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"no {name} cookie after {seconds} s")
 
 
 # --- 1. First visit, then declining ---------------------------------------------------------------

@@ -308,7 +308,10 @@ def test_the_chart_page_draws_views_over_time_as_svg_P11(admin_client, counted):
     body = response.content.decode()
     chart = str(response.context["chart"])
     assert chart.startswith('<svg role="img" aria-label="Views per day, last 30 days" ')
-    assert chart in body
+    # Placed with the response's CSP nonce on its one <style> (P14).
+    nonce = response.wsgi_request.csp_nonce
+    assert chart.replace("<style ", f'<style nonce="{nonce}" ') in body
+    assert f"'nonce-{nonce}'" in response["Content-Security-Policy"]
     # Drawn on the server: no script, and no address but the SVG namespace's.
     assert "<script" not in chart
     assert re.findall(r"https?://[^\"' ]+", chart) == ["http://www.w3.org/2000/svg"]

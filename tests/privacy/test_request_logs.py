@@ -92,7 +92,7 @@ def test_a_request_is_logged_with_browser_and_os_P12(client, batch_of):
             "user_agent": CHROME_ON_WINDOWS,
             "browser": "Chrome",
             "os": "Windows",
-            "referrer": "https://search.example/?q=phones",
+            "referrer": "https://search.example",
             "method": "GET",
             "path": "/",
             "status": 200,
@@ -175,6 +175,64 @@ def test_a_signed_links_token_is_not_logged_P12_P14(client, batch_of, place, var
 
     assert list(RequestLog.objects.values_list("path", flat=True)) == ["/orders/view/<str:token>/"]
     assert not RequestLog.objects.filter(path__contains=token).exists()
+
+
+def test_a_referrer_from_a_guests_order_page_keeps_no_token_P12_P14(
+    client, batch_of, place, variant
+):
+    """The guest's order page (name, address, phone) links to the shop: the next request's
+    Referer carries the order link's token, and the log must not keep it."""
+    from candor.orders.links import lookup_token
+
+    order = place({variant.pk: 1})
+    token = lookup_token(order.number)
+    client.get("/", HTTP_REFERER=f"http://testserver/orders/view/{token}/?from=mail")
+    client.get("/", HTTP_REFERER=f"http://testserver/accounts/password/reset/key/1a-{token[:20]}/")
+    client.get("/cart/", HTTP_REFERER="http://testserver/search/?q=my+name")
+
+    assert list(RequestLog.objects.order_by("id").values_list("referrer", flat=True)) == [
+        "http://testserver/orders/view/<str:token>/",
+        "http://testserver/accounts/password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$",
+        "http://testserver/search/",
+    ]
+    assert not RequestLog.objects.filter(referrer__contains=token[:20]).exists()
+
+
+def test_only_referrer_paths_without_a_secret_are_remembered_P12_P14(client, batch_of):
+    """The log resolves one of our referrers once per distinct page; a token's path is never
+    kept in that memory, and is stripped every time."""
+    from candor.privacy import paths
+
+    for _ in range(2):
+        client.get("/", HTTP_REFERER="http://testserver/search/")
+        client.get("/", HTTP_REFERER="http://testserver/orders/view/secret-token-1/")
+
+    assert paths._plain("/search/")
+    assert not paths._plain("/orders/view/secret-token-1/")
+    assert (
+        list(RequestLog.objects.order_by("id").values_list("referrer", flat=True))
+        == [
+            "http://testserver/search/",
+            "http://testserver/orders/view/<str:token>/",
+        ]
+        * 2
+    )
+
+
+@pytest.mark.parametrize(
+    ("referrer", "kept"),
+    [
+        ("https://partner.example/orders/view/abc123/?q=secret", "https://partner.example"),
+        ("http://other.example:8080/a/b", "http://other.example:8080"),
+        ("android-app://com.google.android.gm/", ""),
+        ("not a url", ""),
+        ("", ""),
+    ],
+)
+def test_an_off_site_referrer_is_kept_only_as_its_origin_P12(client, batch_of, referrer, kept):
+    client.get("/", HTTP_REFERER=referrer)
+
+    assert RequestLog.objects.get().referrer == kept
 
 
 def test_the_query_string_is_not_logged_P12(client, batch_of):
@@ -320,7 +378,9 @@ def test_a_database_failure_never_becomes_an_error_page_P12(client, batch_of, mo
 def test_odd_headers_cannot_sink_a_batch_P12(client, batch_of):
     """A NUL byte (which PostgreSQL text refuses) or a huge header is cleaned, not fatal."""
     batch_of(2)
-    client.get("/", HTTP_USER_AGENT="evil\x00agent", HTTP_REFERER="r" * 5000)
+    client.get(
+        "/", HTTP_USER_AGENT="evil\x00agent", HTTP_REFERER="http://testserver/\x00" + "r" * 5000
+    )
     client.get("/search/")
 
     first = RequestLog.objects.order_by("id").first()

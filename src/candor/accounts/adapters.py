@@ -20,12 +20,14 @@ from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
+from allauth.core.internal import ratelimit
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.contrib.sites.shortcuts import get_current_site
 
 from candor.core.models import ShopSettings
 from candor.messaging.models import MailClass
 from candor.messaging.services import enqueue
+from candor.privacy.request_logs import client_key
 
 # The one template that wraps every allauth message (subject, text and HTML).
 OUTBOX_TEMPLATE = "account/email/outbox"
@@ -74,6 +76,33 @@ class AccountAdapter(DefaultAccountAdapter):
             # a verification or reset link (or a code) must not outlive its delivery in the outbox
             sensitive=any(key.endswith("_url") or key == "code" for key in context),
         )
+
+    def pre_authenticate(self, request, **credentials: Any) -> None:
+        """Count this sign-in as a failure until it succeeds (allauth rolls the counts back
+        when the password is right), so that strangers' failures cannot lock the owner out.
+
+        ACCOUNT_RATE_LIMITS: `login_failed_client` counts one client's failures, per address
+        and per account from that address, and refuses that client; `login_failed` counts
+        the account's failures from everywhere. Once the account's count is full, every other
+        client still has one attempt in the window (`login_failed_locked_client`): the owner,
+        from their own connection, gets in with the right password, while an attacker gets one
+        guess per fresh address and window instead of an unlimited stream.
+        """
+        account = self._get_login_attempts_cache_key(request, **credentials)
+        pair = f"{account}:{client_key(request)}"
+        app = "allauth.account"
+        usage = ratelimit.consume(request, app=app, action="login_failed_client", key=pair)
+        if not usage:
+            raise self.validation_error("too_many_login_attempts")
+        held = ratelimit.consume(request, app=app, action="login_failed", key=account)
+        if not held:
+            held = ratelimit.consume(
+                request, app=app, action="login_failed_locked_client", key=pair
+            )
+        if not held:
+            usage.rollback()  # refused before any password was checked: not a failure
+            raise self.validation_error("too_many_login_attempts")
+        self._login_failed_rl_usage = ratelimit.RateLimitUsage(usage.usage + held.usage)
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

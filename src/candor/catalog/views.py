@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from candor.core.pagecache import cache_for_visitors_without_session
-from candor.messaging import subscriptions
+from candor.messaging import mail_limits, subscriptions
 
 from . import notices, queries
 from .forms import EmailOnlyForm, ListingForm, NotifyForm
@@ -101,6 +101,9 @@ def notify_when_back(request, slug):
             {"form": form, "product": product},
             status=400,
         )
+    refusal = mail_limits.check(request, form.cleaned_data["email"])
+    if refusal is not None:
+        return mail_limits.refused_page(request, refusal, back=product.get_absolute_url())
     subscriptions.request_subscription(
         email=form.cleaned_data["email"],
         topics=[notices.back_in_stock_topic(variant)],
@@ -120,6 +123,9 @@ def follow_category(request, slug):
         return render(
             request, "catalog/follow_category.html", {"form": form, "category": found}, status=400
         )
+    refusal = mail_limits.check(request, form.cleaned_data["email"])
+    if refusal is not None:
+        return mail_limits.refused_page(request, refusal, back=request.path)
     subscriptions.request_subscription(
         email=form.cleaned_data["email"],
         topics=[notices.category_topic(found)],

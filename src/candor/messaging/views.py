@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from . import links, subscriptions
+from . import links, mail_limits, subscriptions
 from .forms import EmailForm
 from .models import Topic
 from .subscriptions import ACTIVE
@@ -34,6 +34,9 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     """The newsletter form (P7): the answer is the same whatever the address."""
     form = EmailForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        refusal = mail_limits.check(request, form.cleaned_data["email"])
+        if refusal is not None:
+            return mail_limits.refused_page(request, refusal, back=request.path)
         subscriptions.request_subscription(
             email=form.cleaned_data["email"],
             topics=[subscriptions.newsletter_topic()],
@@ -126,6 +129,9 @@ def preferences_request(request: HttpRequest) -> HttpResponse:
     form = EmailForm(request.POST or None)
     days = settings.MAIL_PREFERENCES_LINK_DAYS
     if request.method == "POST" and form.is_valid():
+        refusal = mail_limits.check(request, form.cleaned_data["email"])
+        if refusal is not None:
+            return mail_limits.refused_page(request, refusal, back=request.path)
         subscriptions.mail_preferences_link(email=form.cleaned_data["email"])
         return render(request, "messaging/preferences_request.html", {"done": True, "days": days})
     status = 400 if request.method == "POST" else 200

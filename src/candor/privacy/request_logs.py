@@ -11,7 +11,9 @@ per distinct string.
 
 What is not logged: static and media files, the /healthz and /readyz probes, and the
 token of a signed link (a guest's order, a support conversation): such a page is logged by its
-route (privacy.paths), so a log reader cannot open what the link opens.
+route (privacy.paths), so a log reader cannot open what the link opens. The referrer goes
+through the same stripping: one of our pages by its kept path without the query string,
+another site's only as its origin.
 
 The client address is REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT reverse proxies the
 X-Forwarded-For entry the outermost trusted proxy added (the N-th from the right, as allauth
@@ -45,7 +47,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.functional import empty
 
-from .paths import request_path
+from .paths import kept_referrer, request_path
 
 logger = logging.getLogger("candor.privacy.request_logs")
 _clock = time.monotonic  # replaced in tests
@@ -86,6 +88,16 @@ def client_ip(request: HttpRequest) -> str | None:
             # unless the proxy count is set too high).
             return valid_ip(hops[-min(proxies, len(hops))])
     return valid_ip(request.META.get("REMOTE_ADDR", ""))
+
+
+def client_key(request: HttpRequest) -> str:
+    """What per-client rate limits count: the client address, an IPv6 one by its /64 (one
+    household or server holds a whole /64, so counting single addresses would count nothing,
+    as allauth's limits also do); "" when there is no valid address."""
+    ip = client_ip(request)
+    if ip is None or ":" not in ip:
+        return ip or ""
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False).network_address) + "/64"
 
 
 def user_id(request: HttpRequest) -> int | None:
@@ -274,7 +286,7 @@ class RequestLogMiddleware:
                     at,
                     client_ip(request),
                     _clean(meta.get("HTTP_USER_AGENT", "")),
-                    _clean(meta.get("HTTP_REFERER", "")),
+                    _clean(kept_referrer(meta.get("HTTP_REFERER", ""), request)),
                     _clean(request.method or "", 10),
                     _clean(path),
                     response.status_code,

@@ -139,13 +139,67 @@ def test_p20_double_submission_files_one_request_and_one_mail(client, committed)
     assert len(mails_to("guest@example.com")) == 1
 
 
-def test_p20_the_public_form_is_rate_limited_per_address(client, committed):
+def test_p20_p14_unverified_requests_from_anyone_never_block_the_owner(client, committed):
+    """Anyone can file for any address: three (or six) unverified requests for it, from
+    anywhere, must not keep its owner from filing theirs."""
+    for n, kind in enumerate(("stop_mail", "access", "restriction", "disable")):
+        stranger = Client(REMOTE_ADDR=f"198.51.100.{n + 1}")
+        assert (
+            committed(guest_files, stranger, kind=kind, email="owner@example.com").status_code
+            == 200
+        )
+    owner = Client(REMOTE_ADDR="203.0.113.50")
+    response = committed(guest_files, owner, kind="erasure", email="owner@example.com")
+    assert response.status_code == 200
+    assert RightsRequest.objects.filter(email="owner@example.com").count() == 5
+
+
+def test_p20_the_per_address_limit_counts_requests_the_owner_verified(client, committed):
+    """Three requests verified for one address in a day: a fourth is refused (429) with the
+    reason, and nothing is filed."""
+    now = timezone.now()
     for kind in ("stop_mail", "access", "restriction"):
-        assert committed(guest_files, client, kind=kind).status_code == 200
-    response = committed(guest_files, client, kind="erasure")
+        RightsRequest.objects.create(
+            kind=kind,
+            email="owner@example.com",
+            status=RequestStatus.DONE,
+            verified_at=now - timedelta(hours=2),
+            received_at=now - timedelta(hours=2),
+            due_at=now,
+        )
+    response = committed(guest_files, client, kind="erasure", email="owner@example.com")
     assert response.status_code == 429
-    assert b"Too many requests" in response.content
+    assert b"already confirmed several times today" in response.content
     assert RightsRequest.objects.count() == 3
+    RightsRequest.objects.update(verified_at=now - timedelta(days=1, minutes=1))
+    assert (
+        committed(guest_files, client, kind="erasure", email="owner@example.com").status_code == 200
+    )
+
+
+def test_p20_behind_the_proxy_the_client_limit_counts_each_visitor_not_the_proxy(
+    committed, settings
+):
+    """TRUSTED_PROXY_COUNT=1 (production): every request comes from the proxy's address, and
+    the limit must count the visitor the proxy names in X-Forwarded-For."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    proxy = Client(REMOTE_ADDR="10.0.0.2")
+
+    def file(email, forwarded_for):
+        data = {"kind": "stop_mail", "email": email}
+        return committed(
+            proxy.post, "/privacy/requests/new/", data, HTTP_X_FORWARDED_FOR=forwarded_for
+        )
+
+    for n in range(12):
+        assert file(f"visitor{n}@example.com", f"192.0.2.{n + 1}").status_code == 200, n
+    # One visitor who goes on is stopped at ten an hour, forged entries on the left or not.
+    for n in range(10):
+        assert file(f"again{n}@example.com", f"10.9.9.{n}, 198.51.100.7").status_code == 200
+    refused = file("more@example.com", "198.51.100.7")
+    assert refused.status_code == 429
+    assert b"Too many requests from your connection" in refused.content
+    assert not RightsRequest.objects.filter(email="more@example.com").exists()
 
 
 def test_p20_bad_input_re_renders_the_form(client):

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from candor.privacy.card_numbers import MASKED_NOTICE
 from candor.privacy.paths import kept_path
-from candor.privacy.request_logs import client_ip
+from candor.privacy.request_logs import client_key
 
 from . import queries, services, throttle
 from .files import attachment_response
@@ -63,7 +63,7 @@ def contact(request: HttpRequest) -> HttpResponse:
         email = user.email if user is not None else data["email"]
         if (
             not (
-                throttle.allow("client", client_ip(request) or "", limit=throttle.THREADS_PER_HOUR)
+                throttle.allow("client", client_key(request), limit=throttle.THREADS_PER_HOUR)
                 and throttle.allow("email", email.lower(), limit=throttle.THREADS_PER_HOUR)
             )
             and not Thread.objects.filter(submit_token=data["token"]).exists()
@@ -325,7 +325,7 @@ def feedback(request: HttpRequest) -> HttpResponse:
     form = FeedbackForm(request.POST)
     if not form.is_valid():
         return render(request, "support/feedback.html", {"form": form, "page": path}, status=400)
-    if not throttle.allow("feedback", client_ip(request) or "", limit=throttle.FEEDBACK_PER_HOUR):
+    if not throttle.allow("feedback", client_key(request), limit=throttle.FEEDBACK_PER_HOUR):
         return render(
             request,
             "support/feedback.html",

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from candor.core import rate_limits
 from candor.privacy.card_numbers import MASKED_NOTICE
-from candor.privacy.request_logs import client_ip
+from candor.privacy.request_logs import client_key
 
 from . import queries, services
 from .forms import AnswerForm
@@ -69,7 +69,7 @@ def survey_detail(request, slug):
     if user is None and not rate_limits.allow(
         "surveys",
         f"guest:{survey.pk}",
-        client_ip(request) or "",
+        client_key(request),
         limit=GUEST_ANSWERS_PER_DAY,
         seconds=24 * 3600,
     ):

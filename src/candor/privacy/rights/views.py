@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from ..card_numbers import MASKED_NOTICE
+from ..request_logs import client_key
 from . import links, services, throttle
 from .forms import PublicRequestForm
 from .models import RequestKind, RequestStatus
@@ -19,8 +20,13 @@ REFUSALS = {
 }
 
 
-def _client(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+TOO_MANY_FROM_HERE = (
+    "Too many requests from your connection in the last hour. Please try again in an hour."
+)
+TOO_MANY_FOR_ADDRESS = (
+    "Requests for this address were already confirmed several times today. Please try again "
+    "tomorrow, or follow the requests under way with the links we mailed."
+)
 
 
 @require_http_methods(["GET", "POST"])
@@ -29,13 +35,10 @@ def new_request(request: HttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"].strip().lower()
-        if not throttle.allow(
-            "client", _client(request), limit=throttle.PER_CLIENT_PER_HOUR, seconds=3600
-        ) or not throttle.allow(
-            "address", email, limit=throttle.PER_ADDRESS_PER_DAY, seconds=86400
-        ):
-            error = "Too many requests for now. Please try again tomorrow."
-            status = 429
+        if not throttle.allow_client(client_key(request)):
+            error, status = TOO_MANY_FROM_HERE, 429
+        elif not throttle.allow_address(email):
+            error, status = TOO_MANY_FOR_ADDRESS, 429
         else:
             filed = services.file_request(
                 kind=form.cleaned_data["kind"],
