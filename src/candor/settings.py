@@ -104,6 +104,9 @@ MIDDLEWARE = [
     # Before anything reads the body (uploads are spooled to disk whatever their size); after
     # the log, so a refused request is logged.
     "candor.core.request_size.RequestSizeLimitMiddleware",
+    # NUL bytes and lone surrogates in the path, query string, form fields or file names are
+    # refused with 400 before anything queries with them (PostgreSQL text cannot hold them).
+    "candor.core.bad_input.UnstorableInputMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before the session, CSRF and messages middleware, so it sees the cookies they set: drops
     # any Set-Cookie that is unregistered or lacks consent (P1, P10).
@@ -114,6 +117,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # A social provider the shop has not set up answers 404, not allauth's DoesNotExist (500).
+    "candor.accounts.middleware.UnconfiguredProviderMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
