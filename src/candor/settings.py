@@ -420,6 +420,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "candor.privacy.rights.tasks.send_rights_reminders",
         "schedule": crontab(hour="8,14", minute=0),
     },
+    # Rights requests whose run failed (an erasure stopped part-way), with backoff.
+    "rights-retry-failed": {
+        "task": "candor.privacy.rights.tasks.retry_failed_rights_requests",
+        "schedule": 600.0,
+    },
     # Export files (everything about a person) once their download link has expired, and
     # requests whose verification link expired unused.
     "rights-housekeeping": {

@@ -34,7 +34,7 @@ from django.utils import timezone
 from ..card_numbers import mask_card_numbers
 from ..registry import holders
 from ..subjects import Subject
-from . import hooks, links
+from . import failures, hooks, links
 from .models import (
     OPEN_STATUSES,
     VERIFIED_OPEN,
@@ -398,6 +398,7 @@ def run_request(*, request_id: int, acting_user: Any = None) -> RightsRequest:
             request.kind == RequestKind.ERASURE
             and request.confirmed_at is None
             and acting_user is None
+            and request.status != RequestStatus.IN_PROGRESS  # started by staff: a retry
         ):
             raise RightsError("The erasure waits for the requester to confirm its preview.")
         if request.status != RequestStatus.IN_PROGRESS:
@@ -412,8 +413,9 @@ def run_request(*, request_id: int, acting_user: Any = None) -> RightsRequest:
         _event(request, EventAction.FAILED, acting_user, str(refused))
         raise
     except Exception as error:
-        # Left in progress: a re-run resumes from the steps recorded so far (6b).
-        _event(request, EventAction.FAILED, acting_user, type(error).__name__)
+        # Left in progress, marked failed for staff and retried later: a re-run resumes from
+        # the steps recorded so far (6b).
+        failures.record_failure(request_id=request.pk, error=error, acting_user=acting_user)
         logger.exception("Rights request %s failed", request.pk)
         raise
     with transaction.atomic():
@@ -453,6 +455,7 @@ def record_refused_attempt(*, request_id: int, acting_user: Any, note: str) -> N
 
 
 def _finish(request: RightsRequest, acting_user: Any, result: dict[str, Any]) -> None:
+    failures.clear_failure(request)
     request.status = RequestStatus.DONE
     request.completed_at = timezone.now()
     request.result = result
