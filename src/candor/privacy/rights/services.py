@@ -122,7 +122,8 @@ def _mail(request: RightsRequest, step: str, **context: Any) -> None:
 
 
 def _status_url(request: RightsRequest) -> str:
-    if request.user_id is not None:
+    # An erased customer has no account to sign in to: their request's page is the link.
+    if request.user_id is not None and request.kind != RequestKind.ERASURE:
         from django.urls import reverse
 
         return f"{settings.SITE_URL}{reverse('accounts:privacy_request', args=[request.pk])}"
@@ -296,6 +297,16 @@ def erasure_is_safe(request: RightsRequest) -> bool:
     """Whether an erasure may run without staff: never when it reaches a staff member's
     account (their name is on records the shop must keep); otherwise yes."""
     return not covered_accounts(request).filter(Q(is_staff=True) | Q(is_superuser=True)).exists()
+
+
+def erasure_waits_for_staff(request: RightsRequest) -> bool:
+    """A confirmed erasure that reaches a staff account and has not been run yet."""
+    return (
+        request.kind == RequestKind.ERASURE
+        and request.status == RequestStatus.VERIFIED
+        and request.confirmed_at is not None
+        and not erasure_is_safe(request)
+    )
 
 
 def covered_accounts(request: RightsRequest):
