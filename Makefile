@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements/dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: install run test lint lock bench-seed bench clean
+.PHONY: install run dev test lint lock bench-seed bench clean
 
 $(STAMP): requirements/dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ run: install
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py ensure_owner
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# `make run` with Django's debug pages (tracebacks, every URL pattern on a 404): for
+# development only, never for a shop others can reach.
+dev:
+	DEBUG=1 $(MAKE) run
 
 test: install
 	scripts/test

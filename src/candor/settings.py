@@ -38,7 +38,9 @@ def _embedded_secret_key() -> str:
     return key_file.read_text().strip()
 
 
-DEBUG = env.bool("DEBUG", default=not PRODUCTION)
+# Off unless asked for (DEBUG=1, `make dev`), in the embedded shop too: it is what shop owners
+# try first, and Django's debug pages show every URL pattern and tracebacks to anyone.
+DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = (
     env.str("SECRET_KEY")
     if PRODUCTION
@@ -339,6 +341,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(PROJECT_DIR / "staticfiles")))
+# runserver serves no static files without DEBUG: WhiteNoise does, and in the embedded shop
+# straight from the static folders (no collectstatic); production serves collected files.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = DEBUG and not PRODUCTION
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=not PRODUCTION)
