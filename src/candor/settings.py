@@ -7,6 +7,7 @@ Two runtime modes:
   PostgreSQL, Redis (cache, sessions, Celery broker), SMTP, HTTPS-only cookies and HSTS.
 """
 
+import warnings
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -345,6 +346,8 @@ STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(PROJECT_DIR / "staticfiles
 # straight from the static folders (no collectstatic); production serves collected files.
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG and not PRODUCTION
+if not PRODUCTION:  # the collected folder is for production; its absence here says nothing
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=not PRODUCTION)
