@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements/dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: install run dev test lint lock bench-seed bench clean
+.PHONY: install run dev test lint audit lock bench-seed bench clean
 
 $(STAMP): requirements/dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ test: install
 lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+
+# The pinned dependencies against the vendored advisory snapshot (docs/security.md).
+audit: install
+	$(BIN)/python scripts/audit_deps.py
 
 # Re-pin dependencies after editing requirements/*.in.
 lock:
