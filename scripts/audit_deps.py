@@ -71,11 +71,9 @@ def in_range(version: Version, events: list[dict[str, str]]) -> bool:
             start = event["introduced"]
             if start == "0" or ((low := _parse(start)) is not None and version >= low):
                 affected = True
-        elif "fixed" in event:
-            if (high := _parse(event["fixed"])) is not None and version >= high:
-                affected = False
-        elif "last_affected" in event:
-            if (high := _parse(event["last_affected"])) is not None and version > high:
+        elif "fixed" in event or "last_affected" in event:
+            end = _parse(event.get("fixed") or event["last_affected"])
+            if end is not None and (version >= end if "fixed" in event else version > end):
                 affected = False
     return affected
 
