@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements/dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: install run test lint lock bench-seed bench clean
+.PHONY: install run dev test lint audit lock bench-seed bench clean
 
 $(STAMP): requirements/dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,12 +24,21 @@ run: install
 	$(BIN)/python manage.py ensure_owner
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
+# `make run` with Django's debug pages (tracebacks, every URL pattern on a 404): for
+# development only, never for a shop others can reach.
+dev:
+	DEBUG=1 $(MAKE) run
+
 test: install
 	scripts/test
 
 lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+
+# The pinned dependencies against the vendored advisory snapshot (docs/security.md).
+audit: install
+	$(BIN)/python scripts/audit_deps.py
 
 # Re-pin dependencies after editing requirements/*.in.
 lock:

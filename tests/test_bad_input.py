@@ -24,6 +24,7 @@ from candor.cart.models import Cart, CartLine
 from candor.catalog.models import Variant
 from candor.checkout.links import SALT as RETURN_SALT
 from candor.checkout.links import return_token
+from candor.core.bad_input import has_unstorable
 from candor.orders.links import SALT, lookup_token
 from candor.orders.models import Order
 from tests.factories import BrandFactory, CategoryFactory, ProductFactory, VariantFactory
@@ -172,11 +173,12 @@ def test_expired_link_is_404(client, order, url, make, salt, other, monkeypatch)
 @example(token=".eJyrVkrOz9MrVrJSUjI0MjJQ0lFKSSxJVbJSSslMS1GqBQB9Jwef:1x:abc")
 @example(token="..")
 def test_any_order_link_token_is_404_never_500(token):
-    """No orders exist here: whatever the token, the answer is 404 with the same sentence."""
+    """No orders exist here: whatever the token, the answer is 404 with the same sentence (400
+    for a NUL byte, which the address may not hold at all)."""
     client = Client()
     for url in ("/orders/view/{}/", "/checkout/thanks/{}/"):
         response = client.get(url.format(quote(token, safe="")))
-        assert response.status_code == 404
+        assert response.status_code == (400 if "\x00" in token else 404)
 
 
 def test_retry_card_with_a_tampered_link_is_404(client, order):
@@ -270,7 +272,6 @@ def shown(response) -> list[str]:
         ("min_price=1020&max_price=1010", "The minimum price is above the maximum price.", 30),
         ("brand=acme&min_price=abc", "Min price: Enter a number.", 10),  # the brand still applies
         ("min_price=1025&sort=%3Cscript%3E", None, 5),  # the price still applies
-        ("q=%00", "Search: Null characters are not allowed.", 30),
     ],
 )
 def test_garbage_filter_is_reported_and_ignored(client, phones, query, message, count):
@@ -299,7 +300,7 @@ def test_page_out_of_range_shows_the_last_page(client, phones, page):
     assert len(shown(response)) == 6
 
 
-@pytest.mark.parametrize("page", ["abc", "", "1.5", "%00"])
+@pytest.mark.parametrize("page", ["abc", "", "1.5"])
 def test_page_not_a_number_shows_the_first_page(client, phones, page):
     response = client.get(f"/c/phones/?page={page}")
     assert response.status_code == 200
@@ -332,8 +333,13 @@ def test_search_with_garbage_filters(client, phones):
 @example(params={"q": "\x00", "page": "\x00"}, path="/search/")
 @example(params={"q": "phone OR -", "sort": "relevance"}, path="/search/")
 def test_listing_with_any_query_string_is_200(phones, params, path):
-    """Whatever the query string holds: 200, and every complaint of the form is on the page."""
-    response = Client().get(f"{path}?{urlencode(params)}")
+    """Whatever the query string holds: 200, and every complaint of the form is on the page;
+    a NUL byte (or a lone surrogate), which no database text can hold, is refused with 400
+    before the listing is read (candor.core.bad_input)."""
+    response = Client().get(f"{path}?{urlencode(params, errors='surrogatepass')}")
+    if any(has_unstorable(key + value) for key, value in params.items()):
+        assert response.status_code == 400
+        return
     assert response.status_code == 200
     form = response.context["form"]
     page = response.content.decode()
@@ -360,3 +366,31 @@ def test_p5_a_body_larger_than_the_limit_is_refused_before_it_is_read(client, se
 
     response = client.post("/support/", {"message": "x"}, CONTENT_LENGTH="lots")
     assert response.status_code == 400
+
+
+# --- the back office's prefilled forms ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/backoffice/catalog/variant/add/?product=%C2%A5",
+        "/backoffice/catalog/variant/add/?product=-1.5",
+        "/backoffice/catalog/product/add/?brand=abc",
+        "/backoffice/campaigns/campaign/add/?products=1,abc",
+    ],
+)
+def test_a_prefilled_add_form_naming_no_record_opens_empty(admin_client, url):
+    """A query-string value that is no valid key is dropped, as if not given (the autocomplete
+    widget's look-up of it was a 500; found by tests/test_fuzz_urls.py)."""
+    admin_client.raise_request_exception = False
+    response = admin_client.get(url)
+    assert response.status_code == 200
+    name = url.split("?")[1].split("=")[0]
+    assert name not in response.context["adminform"].form.initial
+
+
+def test_a_prefilled_add_form_keeps_a_valid_value(admin_client, variant):
+    """The control: a real product's id still fills the form."""
+    response = admin_client.get(f"/backoffice/catalog/variant/add/?product={variant.product_id}")
+    assert response.context["adminform"].form.initial["product"] == str(variant.product_id)

@@ -7,6 +7,7 @@ Two runtime modes:
   PostgreSQL, Redis (cache, sessions, Celery broker), SMTP, HTTPS-only cookies and HSTS.
 """
 
+import warnings
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -39,7 +40,9 @@ def _embedded_secret_key() -> str:
     return key_file.read_text().strip()
 
 
-DEBUG = env.bool("DEBUG", default=not PRODUCTION)
+# Off unless asked for (DEBUG=1, `make dev`), in the embedded shop too: it is what shop owners
+# try first, and Django's debug pages show every URL pattern and tracebacks to anyone.
+DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = (
     env.str("SECRET_KEY")
     if PRODUCTION
@@ -110,6 +113,9 @@ MIDDLEWARE = [
     # Before anything reads the body (uploads are spooled to disk whatever their size); after
     # the log, so a refused request is logged.
     "candor.core.request_size.RequestSizeLimitMiddleware",
+    # NUL bytes and lone surrogates in the path, query string, form fields or file names are
+    # refused with 400 before anything queries with them (PostgreSQL text cannot hold them).
+    "candor.core.bad_input.UnstorableInputMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before the session, CSRF and messages middleware, so it sees the cookies they set: drops
     # any Set-Cookie that is unregistered or lacks consent (P1, P10).
@@ -122,6 +128,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     # No sign-in while the failed-sign-in limits cannot be counted (Redis down).
     "candor.accounts.middleware.SignInNeedsRateLimitsMiddleware",
+    # A social provider the shop has not set up answers 404, not allauth's DoesNotExist (500).
+    "candor.accounts.middleware.UnconfiguredProviderMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -397,6 +405,12 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(PROJECT_DIR / "staticfiles")))
+# runserver serves no static files without DEBUG: WhiteNoise does, and in the embedded shop
+# straight from the static folders (no collectstatic); production serves collected files.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = DEBUG and not PRODUCTION
+if not PRODUCTION:  # the collected folder is for production; its absence here says nothing
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=not PRODUCTION)
@@ -490,6 +504,11 @@ CELERY_BEAT_SCHEDULE = {
     "rights-request-reminders": {
         "task": "candor.privacy.rights.tasks.send_rights_reminders",
         "schedule": crontab(hour="8,14", minute=0),
+    },
+    # Rights requests whose run failed (an erasure stopped part-way), with backoff.
+    "rights-retry-failed": {
+        "task": "candor.privacy.rights.tasks.retry_failed_rights_requests",
+        "schedule": 600.0,
     },
     # Export files (everything about a person) once their download link has expired, and
     # requests whose verification link expired unused.

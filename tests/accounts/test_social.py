@@ -351,3 +351,25 @@ def test_p4_facebook_never_signs_in_to_an_existing_account_by_email(client, face
     assert User.objects.count() == 1
     assert SocialAccount.objects.count() == 0
     assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/accounts/google/login/",
+        "/accounts/google/login/callback/",
+        "/accounts/facebook/login/",
+        "/accounts/facebook/login/token/",
+    ],
+)
+def test_p4_a_provider_that_is_not_set_up_is_404_not_an_error(client, settings, path):
+    """P4: without credentials (environment or back office) the provider's addresses say the
+    sign-in is not set up (they were a 500: SocialApp.DoesNotExist)."""
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        name: {k: v for k, v in conf.items() if k != "APPS"}
+        for name, conf in settings.SOCIALACCOUNT_PROVIDERS.items()
+    }
+    client.raise_request_exception = False
+    response = client.get(path)
+    assert response.status_code == 404
+    assert "This way of signing in is not set up in this shop." in response.content.decode()

@@ -20,6 +20,7 @@ from candor.cart.models import Cart, CartLine
 from candor.cart.services import MAX_QUANTITY, SESSION_KEY
 from candor.catalog.models import Variant
 from tests.factories import VariantFactory
+from tests.unstorable import refused_before_the_view
 
 pytestmark = pytest.mark.django_db
 
@@ -98,6 +99,9 @@ def test_add_any_quantity_text_is_exact_or_refused(variant, quantity):
     before = snapshot()
     response = client.post("/cart/add/", {"variant": variant.pk, "quantity": quantity})
     assert response.status_code in (302, 400)
+    if refused_before_the_view(response, quantity):
+        assert snapshot() == before
+        return
     parsed = django_integer(quantity)
     if response.status_code == 302:
         assert parsed is not None and 1 <= parsed <= min(STOCK, MAX_QUANTITY)
@@ -203,7 +207,10 @@ def test_add_tampered_variant_id_is_refused(variant, variant_field):
     client = Client()
     before = snapshot()
     response = client.post("/cart/add/", {"variant": variant_field, "quantity": "1"})
-    assert_refused(response, expected, before)
+    if refused_before_the_view(response, variant_field):
+        assert snapshot() == before
+    else:
+        assert_refused(response, expected, before)
     assert SESSION_KEY not in client.session
     assert "sessionid" not in response.cookies
 
@@ -259,6 +266,9 @@ def test_update_own_line(variant, quantity):
     client, line = shopper_with_line(variant, 3)
     before = snapshot()
     response = client.post(f"/cart/line/{line.pk}/update/", {"quantity": quantity})
+    if refused_before_the_view(response, quantity):
+        assert snapshot() == before
+        return
     parsed = django_integer(quantity)
     if parsed is not None and 1 <= parsed <= STOCK:
         assert response.status_code == 302

@@ -30,6 +30,7 @@ from candor.core.models import ShopSettings
 from candor.core.postcodes import FALLBACK, POSTCODE_PATTERNS
 from candor.orders.models import Order
 from tests.factories import ShippingMethodFactory, ShippingZoneFactory
+from tests.unstorable import refused_before_the_view
 
 pytestmark = pytest.mark.django_db
 
@@ -211,11 +212,12 @@ def test_details_phone(shop, phone):
     client = shopper(shop)
     before = state()
     response = client.post("/checkout/", {**GOOD, "phone": phone})
+    if refused_before_the_view(response, phone):
+        assert state() == before
+        return
     expected = valid_phone(phone)
     if expected is None:
         messages = [REQUIRED_MESSAGE if not phone.strip() else BAD_PHONE]
-        if "\x00" in phone and phone.strip():  # Django's own check adds its message
-            messages.append("Null characters are not allowed.")
         assert_details_refused(response, client, {"phone": messages}, before)
     else:
         assert response.status_code == 302
@@ -328,6 +330,9 @@ def test_details_unknown_country_is_refused(shop, code):
     client = shopper(shop)
     before = state()
     response = client.post("/checkout/", {**GOOD, "shipping_country": code})
+    if refused_before_the_view(response, code):
+        assert state() == before
+        return
     message = (
         REQUIRED_MESSAGE
         if code == ""
@@ -373,6 +378,9 @@ def test_details_any_input_is_stored_whole_or_refused(shop, data):
     response = client.post("/checkout/", data)
     assert response.status_code in (302, 400)
     assert state() == before
+    if refused_before_the_view(response, *data.values()):
+        assert DETAILS_KEY not in client.session
+        return
     if response.status_code == 302:
         assert response["Location"] == "/checkout/review/"
         stored = client.session[DETAILS_KEY]
@@ -428,9 +436,10 @@ def test_review_tampered_shipping_method(
         "/checkout/review/",
         {"token": token, "shipping_method": value, "payment_method": "cod"},
     )
+    if refused_before_the_view(response, value):
+        assert state() == before
+        return
     message = REQUIRED_MESSAGE if value == "" else WRONG_ZONE
-    if "\x00" in str(value):
-        message = "Null characters are not allowed."
     assert_review_refused(response, "shipping_method", message, before)
     assert client.session[TOKEN_KEY] == token
 
@@ -449,6 +458,9 @@ def test_review_tampered_payment_method(shop, standard_shipping, payment):
         "/checkout/review/",
         {"token": token, "shipping_method": standard_shipping.pk, "payment_method": payment},
     )
+    if refused_before_the_view(response, payment):
+        assert state() == before
+        return
     message = (
         REQUIRED_MESSAGE
         if payment == ""
@@ -482,6 +494,9 @@ def test_review_garbage_token(shop, standard_shipping, token):
         "/checkout/review/",
         {"token": token, "shipping_method": standard_shipping.pk, "payment_method": "cod"},
     )
+    if refused_before_the_view(response, token):
+        assert state() == before
+        return
     message = REQUIRED_MESSAGE if token.strip() == "" else "Enter a valid UUID."
     assert_review_refused(response, "token", message, before)
 
@@ -626,6 +641,9 @@ def test_review_any_input_places_one_order_or_nothing(shop, standard_shipping, d
     before = state()
     response = client.post("/checkout/review/", {k: v for k, v in data.items() if v is not None})
     assert response.status_code in (302, 400)
+    if refused_before_the_view(response, *data.values()):
+        assert state() == before
+        return
     if response.status_code == 302:
         assert_one_order_placed(response, before, IN_CART)
     else:

@@ -369,3 +369,108 @@ def test_return_addresses_given_to_the_gateway_open_no_personal_data(
     page = Client().get(f"/checkout/thanks/{token}/").content.decode()
     assert order.number in page and "Sana Mir" not in page and "1 Road" not in page
     assert before + 2 * 3600 <= int(sent["expires_at"][0]) <= int(time.time()) + 2 * 3600
+
+
+# --- signed but malformed, and late events (issue: a signed body of {} was a 500) ----------
+
+
+def signed_raw(body: bytes, secret="whsec_candor_tests") -> str:
+    timestamp = int(time.time())
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={digest.hexdigest()}"
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [
+        ({}, "Malformed event: the event id is not a text."),
+        ([], "Malformed event: not a JSON object."),
+        ("evt_1", "Malformed event: not a JSON object."),
+        ({"id": "evt_1"}, "Malformed event: the event type is not a text."),
+        (
+            {"id": "evt_1", "type": "checkout.session.completed"},
+            "Malformed event: data.object is missing.",
+        ),
+        (
+            {"id": "evt_1", "type": "checkout.session.expired", "data": {}},
+            "Malformed event: data.object is missing.",
+        ),
+        (
+            {"id": "evt_1", "type": "checkout.session.expired", "data": []},
+            "Malformed event: data.object is missing.",
+        ),
+        (
+            {"id": "evt_1", "type": "checkout.session.completed", "data": {"object": {}}},
+            "Malformed event: data.object.id is not a text.",
+        ),
+        (
+            {"id": 7, "type": "checkout.session.completed", "data": {"object": {"id": "cs"}}},
+            "Malformed event: the event id is not a text.",
+        ),
+        (
+            {"id": "evt_\u0000", "type": "customer.created"},
+            "Malformed event: the event id is too long or holds invalid characters.",
+        ),
+        (
+            {"id": "e" * 256, "type": "customer.created"},
+            "Malformed event: the event id is too long or holds invalid characters.",
+        ),
+        (
+            event(
+                "evt_1", "checkout.session.completed", {"id": "cs_test_123", "amount_total": "1"}
+            ),
+            "Malformed event: data.object.amount_total is not a whole number.",
+        ),
+    ],
+    ids=[
+        "empty-object",
+        "array",
+        "string",
+        "no-type",
+        "no-data",
+        "data-without-object",
+        "data-not-an-object",
+        "object-without-id",
+        "id-not-text",
+        "nul-in-id",
+        "id-too-long",
+        "amount-not-a-number",
+    ],
+)
+def test_p13_a_signed_but_malformed_event_is_refused_with_the_reason(
+    client, card_order, payload, reason
+):
+    """P13: correctly signed, but not an event Stripe would send: 400 saying what is wrong,
+    nothing recorded, the order untouched (these were 500s)."""
+    body = json.dumps(payload).encode()
+    response = client.post(
+        WEBHOOK, body, content_type="application/json", HTTP_STRIPE_SIGNATURE=signed_raw(body)
+    )
+    assert (response.status_code, response.content.decode()) == (400, reason)
+    assert WebhookEvent.objects.count() == 0
+    assert Order.objects.get().status == OrderStatus.PENDING_PAYMENT
+    assert Payment.objects.get().status == PaymentStatus.PENDING
+
+
+def test_p13_a_signed_body_that_is_not_utf8_is_refused(client, card_order):
+    body = b'{"id": "\xff"}'
+    response = client.post(
+        WEBHOOK, body, content_type="application/json", HTTP_STRIPE_SIGNATURE=signed_raw(body)
+    )
+    assert response.status_code == 400
+    assert WebhookEvent.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "late", ["checkout.session.async_payment_failed", "checkout.session.expired"]
+)
+def test_p13_a_late_failure_event_does_not_unpay_a_paid_order(client, card_order, late):
+    """Stripe does not promise the order of events: an "expired" or "failed" arriving after
+    the session was paid is acknowledged and changes nothing."""
+    post_event(client, event("evt_1", "checkout.session.completed", paid_session(card_order)))
+    response = post_event(client, event("evt_2", late, stripe_session(payment_status="paid")))
+    assert (response.status_code, response.content) == (200, b"already paid")
+    order = Order.objects.get()
+    assert order.status == OrderStatus.PAID and order.is_paid
+    assert Payment.objects.get().status == PaymentStatus.SUCCEEDED
+    assert order.history.filter(to_status="cancelled").count() == 0

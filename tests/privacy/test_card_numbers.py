@@ -28,7 +28,7 @@ PROPERTY = settings(max_examples=300, deadline=None)
 
 # (scheme, first digits from, to, lengths): the published ranges the brief names.
 SCHEMES = [
-    ("visa", 4, 4, (16, 19)),
+    ("visa", 4, 4, (13, 16, 19)),
     ("mastercard", 51, 55, (16,)),
     ("mastercard 2-series", 2221, 2720, (16,)),
     ("amex", 34, 34, (15,)),
@@ -83,7 +83,18 @@ def written(draw, digits: str) -> str:
     """`digits` as a person might type it."""
     style = draw(
         st.sampled_from(
-            ["none", "spaces", "hyphens", "dots", "amex", "mixed", "double", "uneven", "nbsp"]
+            [
+                "none",
+                "spaces",
+                "hyphens",
+                "dots",
+                "amex",
+                "mixed",
+                "double",
+                "uneven",
+                "nbsp",
+                "lines",
+            ]
         )
     )
     fours = groups(digits, [4] * 5)
@@ -99,6 +110,8 @@ def written(draw, digits: str) -> str:
         return "  ".join(fours)
     if style == "nbsp":
         return "\u00a0".join(fours)
+    if style == "lines":  # one group a line, as pasted from a note or a photo's text
+        return draw(st.sampled_from(["\n", "\r\n", " \n"])).join(fours)
     if style == "amex":  # 4-6-5 for Amex, 4-6-4 for 14-digit Diners, 4-6-rest otherwise
         return draw(st.sampled_from([" ", "-"])).join(groups(digits, [4, 6]))
     if style == "uneven":
@@ -152,6 +165,10 @@ def digits_only(text: str) -> str:
 @example(("maestro 6759649826438453", ["6759649826438453"]))
 @example(("jcb 3530111333300000", ["3530111333300000"]))
 @example(("discover 6011  1111  1111  1117", ["6011111111111117"]))
+@example(("card4111111111111111x", ["4111111111111111"]))
+@example(("4111\n1111\n1111\n1111", ["4111111111111111"]))
+@example(("visa13 4222222222222 ok", ["4222222222222"]))
+@example(("old visa 4222 2222 2222 2.", ["4222222222222"]))
 def test_p13_every_scheme_s_card_numbers_are_masked_however_they_are_written(case):
     text, cards = case
     result = mask_card_numbers(text)
@@ -353,13 +370,51 @@ def test_p13_tracking_numbers_are_left_alone(data):
     st.text("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_", min_size=1, max_size=5),
     st.sampled_from(["before", "after", "both"]),
 )
-def test_p13_numbers_glued_to_letters_are_references_not_cards(digits, glue, where):
+@example("4111111111111111", "card", "before")
+@example("4111111111111111", "x", "after")
+def test_p13_card_numbers_glued_to_letters_are_still_masked(digits, glue, where):
+    """ "card4111111111111111x" was stored as typed: letters touching a card number do not make
+    it a reference (the references that do carry letters are left alone by the tests below)."""
     glued = {
         "before": glue + digits,
         "after": digits + glue,
         "both": glue + digits + glue,
     }[where]
-    assert_untouched(f"Reference {glued} on the invoice")
+    result = mask_card_numbers(f"Reference {glued} on the invoice")
+    assert result.masked == 1
+    assert digits not in result.text
+    assert result.text == f"Reference {glued.replace(digits, MASK + digits[-4:])} on the invoice"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("card4111111111111111x", f"card{MASK}1111x"),
+        ("4111\n1111\n1111\n1111", f"{MASK}1111"),
+        ("my card:\r\n4111 1111\r\n1111 1111\r\nthanks", f"my card:\r\n{MASK}1111\r\nthanks"),
+        ("visa 4222222222222.", f"visa {MASK}2222."),
+        ("visa 4222 2222 2222 2 exp 12/27", f"visa {MASK}2222 exp 12/27"),
+    ],
+)
+def test_p13_the_forms_that_were_stored_in_clear_are_masked(text, expected):
+    """The three forms found stored as typed: joined to letters, one group a line, and the
+    13-digit Visa numbers older cards still carry."""
+    assert mask_card_numbers(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "IMEI352099001761481",  # glued to its label
+        # 15 digits passing Luhn whose last 13 would pass for a Visa: one number, not a card.
+        "IMEI: 19-422222-222222-2",
+        "IMEIs:\n352099001761481\n352099001761481",
+        "UPS 1Z4111111111111111 and 1z999AA10123456784",
+        "Lines: 4111\n1234",  # too short for any card
+    ],
+)
+def test_p13_imeis_and_tracking_numbers_stay_as_written_in_the_new_forms_too(text):
+    assert_untouched(text)
 
 
 @PROPERTY

@@ -214,10 +214,20 @@ def test_p24_history_lists_versions_and_shows_a_readable_diff(
     )
 
 
-@pytest.mark.parametrize("query", [{}, {"old": "x", "new": "1"}])
-def test_p24_a_bad_comparison_is_refused(client, query):
+@pytest.mark.parametrize(
+    ("query", "reason"),
+    [
+        ({}, "Choose two version numbers to compare."),
+        ({"old": "x", "new": "1"}, "Choose two version numbers to compare."),
+        # Anyone can send these; they were a 500 (no address for a negative version).
+        ({"old": "-5", "new": "1"}, "Version numbers start at 1."),
+        ({"old": "1", "new": "0"}, "Version numbers start at 1."),
+    ],
+)
+def test_p24_a_bad_comparison_is_refused(client, query, reason):
     response = client.get(reverse("privacy:compare"), query)
     assert response.status_code == 400
+    assert response.content.decode() == reason
 
 
 def test_p24_an_unknown_version_is_not_found(client, first_version):

@@ -4,12 +4,14 @@ account and its verified addresses; they run through the same services as the pu
 
 from allauth.account.models import EmailAddress
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from candor.privacy.disclosures import records_for
 from candor.privacy.models import ConsentRecord, PolicyVersion
+from candor.privacy.rights import links
 from candor.privacy.rights import services as rights
 from candor.privacy.rights.models import RequestKind, RightsRequest
 from candor.privacy.rights.views import status_context
@@ -110,8 +112,15 @@ def request_detail(request, pk):
         except rights.RightsError as refused:
             error = str(refused)
         else:
-            messages.success(request, "Your account and data are being deleted.")
-            return redirect("accounts:privacy_request", pk=pk)
+            rights_request.refresh_from_db()
+            if rights.erasure_waits_for_staff(rights_request):
+                messages.success(request, "Your request is waiting for our staff.")
+                return redirect("accounts:privacy_request", pk=pk)
+            # The erasure ends every session of the account: in-process it already has,
+            # deleting the one this response would save (SessionInterrupted, "Bad Request").
+            # Sign out now and show the request's own page, which needs no account.
+            logout(request)
+            return redirect(links.request_url(rights_request.pk, rights_request.verify_nonce))
     return render(
         request,
         "accounts/privacy_request.html",

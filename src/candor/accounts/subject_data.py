@@ -1,7 +1,7 @@
 """What accounts hold about a subject, for export, erasure and correction (P20).
 
 Erasing an account keeps its row, deactivated and anonymised, because orders and consent
-proof point at it: the address becomes a unique placeholder built from a salted hash, names
+proof point at it: the address becomes a placeholder unique to the account (a salted hash), names
 and phone are emptied, the password made unusable. Everything else the account holds goes:
 addresses, sign-in addresses and their confirmations, social accounts (and their tokens),
 two-factor authenticators, the account's history and its sessions. Admin log entries about the
@@ -141,7 +141,7 @@ def erase(subject: Subject) -> Counts:
     result[Session._meta.label] = counts(deleted=deleted_sessions)
     unusable = make_password(None)
     for user in users:
-        user.email = placeholder_email(user.email)
+        user.email = placeholder_email(user.email, user.pk)
         user.first_name = user.last_name = ""
         user.phone = ""
         user.password = unusable

@@ -7,12 +7,14 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from candor.core.admin_initial import AutocompleteInitialMixin
+
 from . import services
 from .models import Announcement, Campaign
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(AutocompleteInitialMixin, admin.ModelAdmin):
     list_display = ["subject", "topic", "status", "started_at", "recipients"]
     list_select_related = ["topic"]
     list_filter = ["status", "topic"]

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin
 
 from candor.core.admin_actions import action_with_form
+from candor.core.admin_initial import AutocompleteInitialMixin
 from candor.core.pagecache import invalidate as invalidate_pages
 
 from . import notices, services
@@ -44,7 +45,7 @@ class VariantInline(admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(AutocompleteInitialMixin, admin.ModelAdmin):
     list_display = ["name", "brand", "category", "price_from", "is_featured", "is_active"]
     list_filter = ["category", "brand", "is_featured", "is_active"]
     list_editable = ["is_featured", "is_active"]
@@ -120,7 +121,7 @@ def _set_stock(request, queryset, data):
 
 
 @admin.register(Variant)
-class VariantAdmin(admin.ModelAdmin):
+class VariantAdmin(AutocompleteInitialMixin, admin.ModelAdmin):
     """The bulk view: edit prices and stock in the list, or change many at once with actions."""
 
     list_display = ["sku", "product", "storage", "colour", "price", "stock", "is_active"]

@@ -4,6 +4,7 @@ Each adapter says whether it is offered and what happens after the order is plac
 redirect to a hosted page, or instructions to show. The shop never sees card data.
 """
 
+import json
 import logging
 import time
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 import stripe
 from django.conf import settings
 
+from candor.core.bad_input import has_unstorable
 from candor.core.money import to_minor_units
 from candor.orders.manifest import order_subject
 from candor.orders.models import Order, PaymentMethod
@@ -135,9 +137,83 @@ class StripeCheckout:
         except stripe.StripeError as error:  # already expired or completed: nothing to close
             logger.info("stripe session %s not expired: %s", session_id, error)
 
-    def parse_event(self, payload: bytes, signature: str) -> stripe.Event:
-        """Verify the signature; raises ValueError or stripe.SignatureVerificationError."""
-        return stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET)
+    def parse_event(self, payload: bytes, signature: str) -> "GatewayEvent":
+        """Verify the signature, then the event's shape; raises
+        stripe.SignatureVerificationError, or ValueError saying what is malformed."""
+        stripe.WebhookSignature.verify_header(
+            payload, signature, settings.STRIPE_WEBHOOK_SECRET, stripe.Webhook.DEFAULT_TOLERANCE
+        )
+        return read_event(payload)
+
+
+# The events the shop acts on; each must carry the Checkout Session in data.object.
+SESSION_EVENTS = (
+    "checkout.session.completed",
+    "checkout.session.async_payment_succeeded",
+    "checkout.session.expired",
+    "checkout.session.async_payment_failed",
+)
+
+
+@dataclass(frozen=True)
+class CheckoutSession:
+    id: str
+    payment_status: str
+    amount_total: int | None
+    currency: str
+
+
+@dataclass(frozen=True)
+class GatewayEvent:
+    """A signed gateway event whose shape was checked: nothing later trips on a missing or
+    mistyped field (a signed body of `{}` or `[]` is still malformed)."""
+
+    id: str
+    type: str
+    session: CheckoutSession | None  # for SESSION_EVENTS only
+
+
+def _text(value: object, what: str, limit: int, *, required: bool = True) -> str:
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value):
+        raise ValueError(f"Malformed event: {what} is not a text.")
+    if len(value) > limit or has_unstorable(value):
+        raise ValueError(f"Malformed event: {what} is too long or holds invalid characters.")
+    return value
+
+
+def read_event(payload: bytes) -> GatewayEvent:
+    """Stripe's event format (an object with id, type and data.object); ValueError if not."""
+    try:
+        data = json.loads(payload)
+    except (ValueError, UnicodeDecodeError):
+        raise ValueError("Malformed payload: not JSON.") from None
+    if not isinstance(data, dict):
+        raise ValueError("Malformed event: not a JSON object.")
+    event_id = _text(data.get("id"), "the event id", 255)
+    event_type = _text(data.get("type"), "the event type", 100)
+    if event_type not in SESSION_EVENTS:
+        return GatewayEvent(id=event_id, type=event_type, session=None)
+    body = data.get("data")
+    session = body.get("object") if isinstance(body, dict) else None
+    if not isinstance(session, dict):
+        raise ValueError("Malformed event: data.object is missing.")
+    amount = session.get("amount_total")
+    if amount is not None and (not isinstance(amount, int) or isinstance(amount, bool)):
+        raise ValueError("Malformed event: data.object.amount_total is not a whole number.")
+    return GatewayEvent(
+        id=event_id,
+        type=event_type,
+        session=CheckoutSession(
+            id=_text(session.get("id"), "data.object.id", 255),
+            payment_status=_text(
+                session.get("payment_status"), "data.object.payment_status", 40, required=False
+            ),
+            amount_total=amount,
+            currency=_text(session.get("currency"), "data.object.currency", 10, required=False),
+        ),
+    )
 
 
 ADAPTERS = {

@@ -8,7 +8,7 @@ from candor.core.money import to_minor_units
 from candor.orders.models import Order, OrderStatus
 from candor.orders.services import OrderError, add_note, change_status, record_payment
 
-from .adapters import ADAPTERS, PaymentStart
+from .adapters import ADAPTERS, SESSION_EVENTS, GatewayEvent, PaymentStart
 from .models import Payment, PaymentStatus, WebhookEvent
 
 logger = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ def start_payment(*, order: Order, success_url: str, cancel_url: str) -> Payment
     return started
 
 
-def handle_stripe_event(event) -> str:
+def handle_stripe_event(event: GatewayEvent) -> str:
     """Apply one verified Stripe event, exactly once. Returns what was done, for the log."""
     try:
         with transaction.atomic():
@@ -57,15 +57,10 @@ def handle_stripe_event(event) -> str:
         return "already processed"
 
 
-def _apply_stripe_event(event) -> str:
-    if event.type not in (
-        "checkout.session.completed",
-        "checkout.session.async_payment_succeeded",
-        "checkout.session.expired",
-        "checkout.session.async_payment_failed",
-    ):
+def _apply_stripe_event(event: GatewayEvent) -> str:
+    session = event.session
+    if event.type not in SESSION_EVENTS or session is None:
         return "ignored"
-    session = event.data.object
     payment = (
         Payment.objects.select_for_update()
         .select_related("order")
@@ -76,6 +71,11 @@ def _apply_stripe_event(event) -> str:
         logger.warning("stripe event %s names unknown session %s", event.id, session.id)
         return "unknown session"
     if event.type.endswith("expired") or event.type.endswith("failed"):
+        if payment.status == PaymentStatus.SUCCEEDED:
+            # Stripe does not promise the order of events: a late "expired" or "failed" about
+            # a session already paid says nothing new, and must not unpay it.
+            logger.warning("stripe event %s arrived after %s was paid", event.id, session.id)
+            return "already paid"
         payment.status = PaymentStatus.FAILED
         payment.save(update_fields=["status", "updated_at"])
         another_open = (

@@ -17,7 +17,7 @@ def stripe_webhook(request):
         event = StripeCheckout().parse_event(request.body, signature)
     except stripe.SignatureVerificationError:
         return HttpResponseBadRequest("Invalid signature.")
-    except ValueError:
-        return HttpResponseBadRequest("Malformed payload.")
+    except ValueError as malformed:  # says what is wrong, for the gateway's delivery log
+        return HttpResponseBadRequest(str(malformed))
     outcome = handle_stripe_event(event)
     return HttpResponse(outcome, content_type="text/plain")

@@ -5,13 +5,15 @@ otherwise sit in plain text in rows, backups and exports. Every service that sto
 customer typed passes it through `mask_card_numbers` first and tells the customer when it masked
 something (`MASKED_NOTICE`).
 
-What counts as a card number: 14 to 19 digits, optionally in groups split by spaces, hyphens,
-dots, commas, slashes or underscores, that start like a card scheme's numbers (Visa,
-Mastercard, American Express, Discover, JCB, Diners, UnionPay, Maestro) for that length and
-pass the Luhn check. What does not: international phone numbers (after a "+", up to 15
-digits), digits glued to letters (order and tracking references), 15-digit IMEIs (which pass
-Luhn too, but start with a phone maker's prefix rather than a card scheme's), and runs of more
-than 19 digits without separators.
+What counts as a card number: 13 to 19 digits, optionally in groups split by spaces, hyphens,
+dots, commas, slashes, underscores or line breaks, that start like a card scheme's numbers
+(Visa, Mastercard, American Express, Discover, JCB, Diners, UnionPay, Maestro) for that length
+and pass the Luhn check, also when letters touch them ("card4111111111111111x"). What does
+not: international phone numbers (after a "+", up to 15 digits), 15-digit IMEIs (which pass
+Luhn too, but start with a phone maker's prefix rather than a card scheme's; nothing inside
+one is taken for a shorter card either), UPS tracking numbers ("1Z" and 16 letters or digits),
+our order and support references (groups of four), and runs of more than 19 digits without
+separators.
 """
 
 import re
@@ -23,16 +25,20 @@ MASKED_NOTICE = (
     "message: card payments are taken only on our payment provider's secure page."
 )
 
-# Groups of digits joined by short runs of spaces, hyphens or dots, standing alone: not after a
-# letter, digit or "+", not before a letter or digit.
-_DIGIT_RUN = re.compile(r"(?<!\w)\d+(?:[ \t\u00a0.,/_\-]{1,3}\d+)*(?!\w)")
+# Groups of digits joined by short runs of spaces, hyphens, dots or line breaks. Letters may
+# touch a run: a card number typed against a word is still a card number.
+_DIGIT_RUN = re.compile(r"(?<!\d)\d+(?:[ \t\u00a0.,/_\-\r\n]{1,3}\d+)*(?!\d)")
+# References whose digits could pass for a card's; copied as they are. UPS: "1Z", a six-character
+# shipper number, then ten characters (digits when the shipper number is all digits).
+_REFERENCE = re.compile(r"(?<![0-9A-Za-z])1Z[0-9A-Z]{16}(?![0-9A-Za-z])", re.IGNORECASE)
+IMEI_DIGITS = 15
 # After a "+" a run is an international phone number, which has at most 15 digits (E.164).
 PHONE_MAX_DIGITS = 15
 _GROUP = re.compile(r"\d+")
 
 # (first digits from, to, lengths): the schemes' published number ranges.
 _SCHEMES: tuple[tuple[int, int, tuple[int, ...]], ...] = (
-    (4, 4, (16, 19)),  # Visa
+    (4, 4, (13, 16, 19)),  # Visa (13 digits: older cards, still valid)
     (51, 55, (16,)),  # Mastercard
     (2221, 2720, (16,)),  # Mastercard 2-series
     (34, 34, (15,)),  # American Express
@@ -49,7 +55,7 @@ _SCHEMES: tuple[tuple[int, int, tuple[int, ...]], ...] = (
     (56, 58, (16, 17, 18, 19)),
     (67, 69, (16, 17, 18, 19)),
 )
-MIN_DIGITS, MAX_DIGITS = 14, 19
+MIN_DIGITS, MAX_DIGITS = 13, 19
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,9 @@ def _card_spans(
     groups = list(_GROUP.finditer(run.group()))
     offset = run.start()
     spans: list[tuple[int, int]] = []
+    whole = "".join(group.group() for group in groups)
+    if len(whole) == IMEI_DIGITS and luhn_valid(whole) and not looks_like_card(whole):
+        return spans  # an IMEI however it is grouped: no shorter card inside it
     first = 1 if after_mask and len(groups[0].group()) == 4 else 0
     while first < len(groups):
         found = None
@@ -125,6 +134,23 @@ def mask_card_numbers(text: str) -> MaskedText:
     """The text with every card number replaced by dots and its last four digits."""
     if not text:
         return MaskedText(text, 0)
+    pieces: list[str] = []
+    position = 0
+    masked = 0
+    for reference in _REFERENCE.finditer(text):
+        part = _mask_between_references(text[position : reference.start()])
+        pieces += [part.text, reference.group()]
+        masked += part.masked
+        position = reference.end()
+    if not pieces:
+        return _mask_between_references(text)
+    part = _mask_between_references(text[position:])
+    pieces.append(part.text)
+    masked += part.masked
+    return MaskedText("".join(pieces), masked) if masked else MaskedText(text, 0)
+
+
+def _mask_between_references(text: str) -> MaskedText:
     pieces: list[str] = []
     position = 0
     masked = 0

@@ -35,9 +35,11 @@ def pseudonym(subject: Subject) -> str:
     return f"erased-{digest(key)[:12]}"
 
 
-def placeholder_email(email: str) -> str:
-    """The unique address an erased account is given instead of its own."""
-    return f"erased-{digest(email)}@{ERASED_DOMAIN}"
+def placeholder_email(email: str, account_id: int) -> str:
+    """The address an erased account is given instead of its own: unique per account, because
+    one person may open an account again with the same address and have it erased again (a
+    placeholder from the address alone collided with the first one's)."""
+    return f"erased-{digest(f'{account_id}:{email}')}@{ERASED_DOMAIN}"
 
 
 def account_erased(subject: Subject) -> bool:

@@ -207,6 +207,8 @@ class LegalRequestAdmin(MaskPersonalData, admin.ModelAdmin):
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        if not str(object_id).isdigit():  # no such request: the admin says so, no links to build
+            return super().change_view(request, object_id, form_url, extra_context)
         links = {
             "decide_url": reverse("admin:privacy_legalrequest_decide", args=[object_id]),
             "export_url": reverse("admin:privacy_legalrequest_export", args=[object_id]),

@@ -16,6 +16,21 @@ from ..rights.models import OPEN_STATUSES, RightsRequest, RightsRequestEvent
 WORK = "privacy.work_rightsrequest"
 
 
+class FailedFilter(admin.SimpleListFilter):
+    """The requests whose last run failed, first thing a privacy officer should see."""
+
+    title = "last run"
+    parameter_name = "failed"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Failed, waiting for a retry")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(failed_at__isnull=False, status__in=OPEN_STATUSES)
+        return queryset
+
+
 class EventInline(admin.TabularInline):
     model = RightsRequestEvent
     fields = readonly_fields = ["created_at", "action", "acting_user", "note"]
@@ -31,8 +46,8 @@ class EventInline(admin.TabularInline):
 
 @admin.register(RightsRequest)
 class RightsRequestAdmin(MaskPersonalData, admin.ModelAdmin):
-    list_display = ["pk", "kind", "email", "status", "assignee", "due_at", "overdue"]
-    list_filter = ["status", "kind"]
+    list_display = ["pk", "kind", "email", "status", "failed", "assignee", "due_at", "overdue"]
+    list_filter = [FailedFilter, "status", "kind"]
     search_fields = ["email"]
     list_select_related = ["assignee"]
     inlines = [EventInline]
@@ -41,6 +56,15 @@ class RightsRequestAdmin(MaskPersonalData, admin.ModelAdmin):
         f.name for f in RightsRequest._meta.fields if f.name not in ("id", "verify_nonce")
     ]
     exclude = ["verify_nonce"]
+
+    @admin.display(description="Last run failed")
+    def failed(self, obj: RightsRequest) -> str:
+        if obj.failed_at is None:
+            return ""
+        return (
+            f"{obj.failure} ({obj.failed_runs}×, last {obj.failed_at:%Y-%m-%d %H:%M}); "
+            f"retried from {obj.retry_at:%Y-%m-%d %H:%M}"
+        )
 
     @admin.display(boolean=True, description="Overdue")
     def overdue(self, obj: RightsRequest) -> bool:
@@ -82,7 +106,16 @@ class RightsRequestAdmin(MaskPersonalData, admin.ModelAdmin):
                         request=rights_request, assignee=request.user, acting_user=request.user
                     )
                 elif action == "run":
-                    services.run_request(request_id=pk, acting_user=request.user)
+                    try:
+                        services.run_request(request_id=pk, acting_user=request.user)
+                    except services.RightsError:
+                        raise
+                    except Exception:  # recorded on the request, mailed, retried later
+                        rights_request.refresh_from_db()
+                        raise services.RightsError(
+                            f"The run failed ({rights_request.failure}); what it finished is "
+                            "kept, and it is tried again automatically."
+                        ) from None
                 elif action == "preview":
                     services.refresh_preview(request=rights_request, acting_user=request.user)
                 elif action == "complete":

@@ -57,6 +57,10 @@ declare(
         "recipients_told": _request("privacy.request", source="automatic"),
         "export_file": _request("privacy.request", source="automatic"),
         "last_reminded_at": NOT_PERSONAL,
+        "failed_at": _request("privacy.request", source="automatic"),
+        "failure": _request("privacy.request", source="automatic"),
+        "failed_runs": NOT_PERSONAL,
+        "retry_at": NOT_PERSONAL,
     },
     age_field="received_at",
 )

@@ -74,6 +74,12 @@ class RightsRequest(models.Model):
     recipients_told = models.JSONField(default=list, blank=True)
     export_file = models.CharField(max_length=200, blank=True)
     last_reminded_at = models.DateTimeField(null=True, blank=True)
+    # A run that raised (rights/failures.py): shown in the staff queue, mailed to the privacy
+    # officers, and retried with backoff until a run succeeds.
+    failed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    failure = models.CharField(max_length=200, blank=True, help_text="What the last run hit.")
+    failed_runs = models.PositiveIntegerField(default=0)
+    retry_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["due_at", "id"]
@@ -122,6 +128,7 @@ class EventAction(models.TextChoices):
     DOWNLOADED = "downloaded", "Export downloaded"
     EXPORT_REMOVED = "export_removed", "Export file removed"
     REFUSED_ATTEMPT = "refused_attempt", "Attempt refused (no permission)"
+    RETRIED = "retried", "Retried after a failure"
 
 
 class RightsRequestEvent(models.Model):

@@ -34,7 +34,7 @@ from django.utils import timezone
 from ..card_numbers import mask_card_numbers
 from ..registry import holders
 from ..subjects import Subject
-from . import hooks, links
+from . import failures, hooks, links
 from .models import (
     OPEN_STATUSES,
     VERIFIED_OPEN,
@@ -122,7 +122,8 @@ def _mail(request: RightsRequest, step: str, **context: Any) -> None:
 
 
 def _status_url(request: RightsRequest) -> str:
-    if request.user_id is not None:
+    # An erased customer has no account to sign in to: their request's page is the link.
+    if request.user_id is not None and request.kind != RequestKind.ERASURE:
         from django.urls import reverse
 
         return f"{settings.SITE_URL}{reverse('accounts:privacy_request', args=[request.pk])}"
@@ -298,6 +299,16 @@ def erasure_is_safe(request: RightsRequest) -> bool:
     return not covered_accounts(request).filter(Q(is_staff=True) | Q(is_superuser=True)).exists()
 
 
+def erasure_waits_for_staff(request: RightsRequest) -> bool:
+    """A confirmed erasure that reaches a staff account and has not been run yet."""
+    return (
+        request.kind == RequestKind.ERASURE
+        and request.status == RequestStatus.VERIFIED
+        and request.confirmed_at is not None
+        and not erasure_is_safe(request)
+    )
+
+
 def covered_accounts(request: RightsRequest):
     """The accounts a request reaches: its own, and any whose sign-in or verified address is
     one it covers (a guest's erasure of an address erases the account that holds it)."""
@@ -398,6 +409,7 @@ def run_request(*, request_id: int, acting_user: Any = None) -> RightsRequest:
             request.kind == RequestKind.ERASURE
             and request.confirmed_at is None
             and acting_user is None
+            and request.status != RequestStatus.IN_PROGRESS  # started by staff: a retry
         ):
             raise RightsError("The erasure waits for the requester to confirm its preview.")
         if request.status != RequestStatus.IN_PROGRESS:
@@ -412,8 +424,9 @@ def run_request(*, request_id: int, acting_user: Any = None) -> RightsRequest:
         _event(request, EventAction.FAILED, acting_user, str(refused))
         raise
     except Exception as error:
-        # Left in progress: a re-run resumes from the steps recorded so far (6b).
-        _event(request, EventAction.FAILED, acting_user, type(error).__name__)
+        # Left in progress, marked failed for staff and retried later: a re-run resumes from
+        # the steps recorded so far (6b).
+        failures.record_failure(request_id=request.pk, error=error, acting_user=acting_user)
         logger.exception("Rights request %s failed", request.pk)
         raise
     with transaction.atomic():
@@ -453,6 +466,7 @@ def record_refused_attempt(*, request_id: int, acting_user: Any, note: str) -> N
 
 
 def _finish(request: RightsRequest, acting_user: Any, result: dict[str, Any]) -> None:
+    failures.clear_failure(request)
     request.status = RequestStatus.DONE
     request.completed_at = timezone.now()
     request.result = result

@@ -17,7 +17,7 @@ def run_rights_request(request_id: int) -> None:
         run_request(request_id=request_id)
     except RightsError as refused:
         logger.info("Rights request %s not run: %s", request_id, refused)
-    except Exception:  # recorded on the request by run_request; staff re-run it
+    except Exception:  # marked failed on the request by run_request; retried by beat
         logger.exception("Rights request %s failed", request_id)
 
 
@@ -36,3 +36,11 @@ def housekeeping() -> tuple[int, int]:
     from .services import expire_unverified, remove_expired_exports
 
     return remove_expired_exports(), expire_unverified()
+
+
+@shared_task(ignore_result=True)
+def retry_failed_rights_requests() -> int:
+    """Beat entry "rights-retry-failed": failed runs whose backoff has passed."""
+    from .failures import retry_due
+
+    return retry_due()

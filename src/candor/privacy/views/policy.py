@@ -56,6 +56,8 @@ def compare(request: HttpRequest) -> HttpResponse:
         old, new = int(request.GET["old"]), int(request.GET["new"])
     except (KeyError, ValueError):
         return HttpResponseBadRequest("Choose two version numbers to compare.")
+    if old < 1 or new < 1:  # the diff's address takes only whole numbers from 1
+        return HttpResponseBadRequest("Version numbers start at 1.")
     return redirect("privacy:diff", old=min(old, new), new=max(old, new))
 
 
