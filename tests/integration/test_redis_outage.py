@@ -219,6 +219,7 @@ def production(transactional_db, tmp_path, own_redis, mail_server, settings):
         DATABASE_URL=database_url_of_this_run(),
         REDIS_URL=own_redis.url(),
         EMAIL_URL=f"smtp://{HOST}:{smtp_port}",
+        MFA_ENCRYPTION_KEYS=",".join(settings.MFA_ENCRYPTION_KEYS),
         STATIC_ROOT=str(tmp_path / "static"),
         OUTBOX_SWEEP_SECONDS="1",
         OUTBOX_STALE_SENDING_SECONDS="10",

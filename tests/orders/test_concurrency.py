@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 
 from candor.catalog.models import Variant
+from candor.core.models import ShopSettings
 from candor.messaging.models import OutboxMessage
 from candor.orders.models import Order, OrderLine, ScreeningResult
 from candor.orders.services import OutOfStock, place_order
@@ -15,7 +16,12 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def _run_concurrently(count: int, work) -> list:
-    """Start `count` threads that call work(i) at the same instant; return their outcomes."""
+    """Start `count` threads that call work(i) at the same instant; return their outcomes.
+
+    The shop settings row exists before they start, as it does in any shop that has served a
+    page: a flushed test database has none, and threads racing to create it inside their
+    order transactions would deadlock on it rather than on what the test is about."""
+    ShopSettings.load()
     barrier = threading.Barrier(count)
     outcomes: list = [None] * count
 
